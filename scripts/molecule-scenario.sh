@@ -1,0 +1,42 @@
+#!/usr/bin/env bash
+# Runs one Molecule scenario the way every scenario is proven: create, prepare, converge,
+# idempotence (0 changed), a check-mode pass that must report 0 changed, verify, destroy.
+# Usage: scripts/molecule-scenario.sh SCENARIO [--keep]   (--keep leaves the hosts up)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+export PATH="$PWD/.venv/bin:$PATH" ANSIBLE_FORCE_COLOR=0 PY_COLORS=0
+scenario=$1 keep=${2:-}
+log_dir=artifacts/molecule/$scenario
+mkdir -p "$log_dir"
+say() { printf '\033[1m[molecule %s]\033[0m %s\n' "$scenario" "$*"; }
+
+step() { # step NAME CMD... : runs one step, its output in the log, the tail shown on failure
+  local name=$1; shift
+  local t0=$SECONDS
+  if "$@" >"$log_dir/$name.log" 2>&1; then
+    say "$name ok ($((SECONDS - t0)) s)"
+  else
+    say "$name FAILED ($((SECONDS - t0)) s); last lines of $log_dir/$name.log:"
+    tail -60 "$log_dir/$name.log"
+    return 1
+  fi
+}
+
+check_pass() {
+  # A converged host must show 0 changed (and no failure) when converged again in check mode.
+  molecule converge -s "$scenario" -- --check --diff || return 1
+  ! grep -E '(changed|failed|unreachable)=[1-9]' <<<"$(sed -n '/PLAY RECAP/,$p' "$log_dir/check.log")"
+}
+
+cleanup() { [ "$keep" = --keep ] || molecule destroy -s "$scenario" >"$log_dir/destroy.log" 2>&1 || true; }
+trap cleanup EXIT
+
+step destroy-before molecule destroy -s "$scenario"
+step syntax molecule syntax -s "$scenario"
+step create molecule create -s "$scenario"
+step prepare molecule prepare -s "$scenario"
+step converge molecule converge -s "$scenario"
+step idempotence molecule idempotence -s "$scenario"
+step check check_pass
+step verify molecule verify -s "$scenario"
+say "passed"
