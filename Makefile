@@ -22,6 +22,7 @@ test: bootstrap testbed lint sanity unit build molecule
 lint: bootstrap
 	@echo "== ansible-lint (production profile) =="
 	@ansible-lint --profile production --offline
+	@antsibull-changelog lint
 
 sanity: bootstrap
 	@echo "== ansible-test sanity =="
