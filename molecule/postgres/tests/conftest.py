@@ -1,0 +1,75 @@
+"""Shared helpers of the postgres scenario's tests: generated passwords and psql runs."""
+
+import os
+import pathlib
+import shlex
+import subprocess
+
+import pytest
+
+PROJECT = pathlib.Path(__file__).resolve().parents[3]
+DATABASE = "prosody"
+ROLE = "prosody"
+
+
+def ephemeral_dir():
+    """Molecule's per-scenario state directory, where converge.yml keeps the generated passwords."""
+    path = os.environ.get("MOLECULE_EPHEMERAL_DIRECTORY")
+    assert path, "run the tests through molecule verify (MOLECULE_EPHEMERAL_DIRECTORY unset)"
+    return pathlib.Path(path)
+
+
+def generated_password(db_host_name):
+    """The password the role generated on the controller for one database host."""
+    path = ephemeral_dir() / "credentials" / f"{db_host_name}-postgres-{ROLE}"
+    # The password lookup stores 'PASSWORD salt=...' when it also keeps a salt: the first word only.
+    return path.read_text().split()[0]
+
+
+@pytest.fixture(scope="session")
+def db_password():
+    return generated_password("postgres-db")
+
+
+@pytest.fixture(scope="session")
+def app_password():
+    return generated_password("postgres-app")
+
+
+def psql(host, conninfo, sql, password=None):
+    """Runs one statement with psql on a test host; returns testinfra's command result."""
+    env = f"PGPASSWORD={shlex.quote(password)} " if password else ""
+    # PGCONNECT_TIMEOUT: a refused or filtered connection fails fast instead of hanging the test.
+    return host.run(
+        f"{env}PGCONNECT_TIMEOUT=5 psql -w -X -tA {shlex.quote(conninfo)} -c {shlex.quote(sql)}"
+    )
+
+
+def admin_sql(host, sql, database="postgres"):
+    """Runs SQL as the postgres superuser over the local socket (peer authentication)."""
+    result = host.run(
+        f"runuser -u postgres -- psql -X -tA -d {shlex.quote(database)} -c {shlex.quote(sql)}"
+    )
+    assert result.rc == 0, result.stderr
+    return result.stdout.strip()
+
+
+def ansible_playbook(*args):
+    """Runs ansible-playbook from the controller against this scenario's hosts."""
+    env = dict(os.environ)
+    env["ANSIBLE_CONFIG"] = str(PROJECT / "ansible.cfg")
+    env["ANSIBLE_COLLECTIONS_PATH"] = (
+        f"{PROJECT}/.cache/collections:{PROJECT}/.venv/lib/python3.11/site-packages"
+    )
+    env["ANSIBLE_FORCE_COLOR"] = "0"
+    inventory = os.environ.get("MOLECULE_INVENTORY_FILE")
+    assert inventory, "run the tests through molecule verify (MOLECULE_INVENTORY_FILE unset)"
+    return subprocess.run(
+        ["ansible-playbook", "-i", inventory, *args],
+        cwd=PROJECT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=600,
+        check=False,
+    )
