@@ -1,0 +1,63 @@
+"""Drive coturn's own test tools on a client host with TURN REST API credentials.
+
+The credentials are made exactly as Prosody's mod_turn_external makes them (TURN REST API,
+draft-uberti-behave-turn-rest): user name "<expiry unix time>:<user>", password
+base64(HMAC-SHA1(shared secret, user name)).
+"""
+import base64
+import hashlib
+import hmac
+import shlex
+import time
+import uuid
+
+PEER_PORT = 3480
+
+
+def rest_credentials(secret, user, lifetime=600, now=None):
+    """(username, password) valid until now + lifetime (negative lifetime: already expired)."""
+    expiry = int(now if now is not None else time.time()) + lifetime
+    username = f"{expiry}:{user}"
+    digest = hmac.new(secret.encode(), username.encode(), hashlib.sha1).digest()
+    return username, base64.b64encode(digest).decode()
+
+
+def unique_user(prefix):
+    """A user name no other test uses, so the server log lines of one attempt can be found."""
+    return f"{prefix}-{uuid.uuid4().hex[:8]}"
+
+
+def ipv4_of(host):
+    """The host's address on the scenario's test network."""
+    return next(a for a in host.interface("eth0").addresses if ":" not in a)
+
+
+def start_peer(client, address):
+    """Run turnutils_peer (a UDP echo peer) on the client host while the test runs."""
+    client.run("systemctl stop turn-test-peer.service; systemctl reset-failed turn-test-peer.service")
+    started = client.run(
+        f"systemd-run --unit=turn-test-peer /usr/bin/turnutils_peer -L {address} -p {PEER_PORT}"
+    )
+    assert started.rc == 0, started.stderr
+
+
+def allocate(client, server, username, password, peer, *flags, messages=5):
+    """Allocate a relay on server and send messages to peer through it; the command's result.
+
+    flags: -t for TCP to the server, -S for TLS (with -t) or DTLS (without).
+    """
+    argv = ["timeout", "60", "turnutils_uclient", *flags, "-u", username, "-w", password,
+            "-e", peer, "-r", str(PEER_PORT), "-n", str(messages), "-m", "1", "-c", server]
+    if "-S" in flags:
+        argv[3:3] = ["-p", "5349"]
+    return client.run(" ".join(shlex.quote(a) for a in argv))
+
+
+def relayed_all(result, messages=5):
+    """True when every message came back through the relay."""
+    out = result.stdout + result.stderr
+    return (
+        result.rc == 0
+        and f"tot_send_msgs={messages}, tot_recv_msgs={messages}" in out
+        and "Total lost packets 0 " in out
+    )
