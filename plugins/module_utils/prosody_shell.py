@@ -1,0 +1,335 @@
+# -*- coding: utf-8 -*-
+# Copyright: xmpp.stack developers
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""The one client that talks to a running Prosody: a single ``prosodyctl shell`` session per task.
+
+Every module of this collection sends its Lua lines through :class:`ProsodyShell`. The session is
+kept open for the whole task (read state, plan, then apply in the same process), each command is
+followed by a marker line so that its answer can be cut out of the stream, and answers are parsed
+into :class:`Answer` objects. Values only ever reach the server as escaped Lua literals on stdin:
+never on a command line, where any local user could read them in the process list.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import select
+import subprocess
+import time
+
+# The marker is built by concatenation in Lua so that the echoed input line never contains it.
+_MARK_PREFIX = "XSTACK-MARK"
+_MARK_RE = re.compile(r"^\| Result: " + _MARK_PREFIX + r" (\d+)$")
+_ECHO_PREFIX = "prosody> "
+NOT_RUNNING_HINT = "Unable to connect to server"
+
+# Localpart characters that RFC 7622 forbids (plus whitespace), checked before anything is sent.
+_LOCALPART_FORBIDDEN = set("\"&'/:<>@")
+_DOMAIN_LABEL_RE = re.compile(r"^(?!-)[a-z0-9-]{1,63}(?<!-)$")
+
+
+def one_line(lua_source):
+    """Squeeze a readable multi-line Lua snippet into the single line the shell reads.
+
+    Comments are not allowed in the snippets (a ``--`` would swallow the rest of the line).
+    """
+    return " ".join(part.strip() for part in lua_source.strip().splitlines() if part.strip())
+
+
+# Helpers every module defines first in its session: shortcuts to Prosody's managers and a
+# description of a host (does it exist, VirtualHost or component, which auth, hash and roles).
+COMMON_HELPERS = [
+    one_line("""
+> xs_um = require"prosody.core.usermanager";
+xs_cm = require"prosody.core.configmanager";
+xs_sm = require"prosody.core.storagemanager";
+xs_mm = require"prosody.core.modulemanager";
+xs_log = require"prosody.util.logger".init("xmpp.stack")
+"""),
+    one_line("""
+> function xs_host_info(h)
+  local hs = prosody.hosts[h];
+  if not hs then return { exists = false } end;
+  local roles = {};
+  if hs.type == "local" then for name in pairs(xs_um.get_all_roles(h) or {}) do roles[#roles+1] = name end end;
+  return { exists = true, type = hs.type, component_module = xs_cm.get(h, "component_module"),
+    auth = hs.users and hs.users.name, password_hash = xs_cm.get(h, "password_hash") or "SHA-1",
+    iteration_count = xs_cm.get(h, "default_iteration_count") or 10000,
+    default_role = xs_cm.get(h, "default_provisioned_role") or "prosody:member",
+    roles = roles, muc = hs.modules.muc ~= nil };
+end
+"""),
+]
+
+
+class ProsodyError(Exception):
+    """A failure a module reports as is: its message is meant for the operator."""
+
+
+class Answer:
+    """The answer to one command: ``ok`` is False when Prosody said ``! ...``."""
+
+    def __init__(self, lines):
+        self.lines = list(lines)
+        self.ok = not any(line.startswith("! ") for line in self.lines)
+
+    @property
+    def message(self):
+        """The text of the answer without the ``| `` / ``! `` prefixes and the ``Error:`` word."""
+        texts = []
+        for line in self.lines:
+            text = line[2:] if line[:2] in ("| ", "! ") else line
+            for prefix in ("Error: ", "OK: ", "Result: "):
+                if text.startswith(prefix):
+                    text = text[len(prefix):]
+                    break
+            texts.append(text)
+        return "\n".join(texts).strip()
+
+    @property
+    def result(self):
+        """The value printed by a raw Lua line (``| Result: VALUE``), multi-line tables joined."""
+        if not self.lines or not self.lines[0].startswith("| Result: "):
+            return None
+        first = self.lines[0][len("| Result: "):]
+        return "\n".join([first] + self.lines[1:])
+
+    def __repr__(self):
+        return "Answer(ok=%r, lines=%r)" % (self.ok, self.lines)
+
+
+def lua_quote(value):
+    """Return ``value`` as a Lua string literal that is pure printable ASCII.
+
+    Every byte outside printable ASCII, and the quote and backslash, becomes a three-digit
+    decimal escape: a newline in a password can never end the Lua line, a quote can never end
+    the string, and ``\\ddd`` cannot swallow a following digit because it always has 3 digits.
+    """
+    if not isinstance(value, str):
+        raise TypeError("lua_quote expects a string, got %s" % type(value).__name__)
+    out = ['"']
+    for byte in value.encode("utf-8"):
+        if 0x20 <= byte < 0x7F and byte not in (0x22, 0x5C):
+            out.append(chr(byte))
+        else:
+            out.append("\\%03d" % byte)
+    out.append('"')
+    return "".join(out)
+
+
+def lua_value(value):
+    """Render a Python value (None, bool, int, float, str, list, dict) as a Lua literal."""
+    if value is None:
+        return "nil"
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int):
+        return str(value)
+    if isinstance(value, float):
+        return repr(value)
+    if isinstance(value, str):
+        return lua_quote(value)
+    if isinstance(value, (list, tuple)):
+        return "{" + ",".join(lua_value(item) for item in value) + "}"
+    if isinstance(value, dict):
+        items = ("[%s]=%s" % (lua_value(key), lua_value(item)) for key, item in value.items())
+        return "{" + ",".join(items) + "}"
+    raise TypeError("cannot express %s in Lua" % type(value).__name__)
+
+
+def lua_json_call(function, *args):
+    """A raw admin-shell line that calls a session helper and prints its result as JSON."""
+    return '> require"prosody.util.json".encode(%s(%s))' % (function, ",".join(lua_value(a) for a in args))
+
+
+def split_jid(jid):
+    """Split ``node@host`` into (node, host) after checking it; raise ProsodyError naming it."""
+    if not isinstance(jid, str) or "@" not in jid:
+        raise ProsodyError("invalid JID %r: expected user@host" % (jid,))
+    node, host = jid.split("@", 1)
+    check_localpart(node, jid)
+    check_domain(host, jid)
+    return node, host
+
+
+def check_localpart(node, where=None):
+    """A user or room name Prosody can store: lowercase-folded, no forbidden characters."""
+    where = where if where is not None else node
+    if not node:
+        raise ProsodyError("invalid JID %r: the local part is empty" % (where,))
+    if len(node.encode("utf-8")) > 1023:
+        raise ProsodyError("invalid JID %r: the local part is longer than 1023 bytes" % (where,))
+    bad = sorted(set(ch for ch in node if ch in _LOCALPART_FORBIDDEN or ch.isspace() or ord(ch) < 0x20))
+    if bad:
+        raise ProsodyError("invalid JID %r: the local part contains %s" % (where, ", ".join(repr(c) for c in bad)))
+    if node != node.lower():
+        raise ProsodyError("invalid JID %r: write the local part in lower case (Prosody folds it)" % (where,))
+
+
+def check_domain(host, where=None):
+    """A host name as Prosody's configuration names it: lowercase DNS labels."""
+    where = where if where is not None else host
+    if not host or "/" in host:
+        raise ProsodyError("invalid JID or host %r: expected a domain name" % (where,))
+    labels = host.split(".")
+    if not all(_DOMAIN_LABEL_RE.match(label) for label in labels):
+        raise ProsodyError("invalid JID or host %r: %r is not a lowercase domain name" % (where, host))
+
+
+class ProsodyShell:
+    """One ``prosodyctl shell --quiet`` process for the lifetime of a task.
+
+    ``run()`` may be called several times (read, then write); each call sends its lines, waits
+    for the marker after the last one and returns one :class:`Answer` per line. ``secrets`` are
+    masked in every error this class raises, whatever Prosody echoes back.
+    """
+
+    def __init__(self, prosodyctl="prosodyctl", timeout=300, popen=subprocess.Popen):
+        self.argv = [prosodyctl, "shell", "--quiet"]
+        self.timeout = timeout
+        self._popen = popen
+        self._proc = None
+        self._counter = 0
+        self._buffer = b""
+        self.secrets = set()
+        self.commands_sent = 0
+
+    # -- process handling -------------------------------------------------------------------
+    def _start(self):
+        env = dict(os.environ, LANG="C.UTF-8", LC_ALL="C.UTF-8")
+        try:
+            self._proc = self._popen(self.argv, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                                     stderr=subprocess.STDOUT, env=env)
+        except OSError as exc:
+            raise ProsodyError("cannot run %s: %s" % (self.argv[0], exc))
+
+    def close(self):
+        """End the session (end of input makes prosodyctl exit)."""
+        if self._proc is None:
+            return
+        try:
+            self._proc.stdin.close()
+        except OSError:
+            pass
+        try:
+            self._proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            self._proc.kill()
+            self._proc.wait()
+        self._proc = None
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()
+
+    def _mask(self, text):
+        for secret in sorted(self.secrets, key=len, reverse=True):
+            if secret:
+                text = text.replace(secret, "********")
+        return text
+
+    def _read_line(self, deadline):
+        """Read one output line, failing when the server goes away or the timeout passes."""
+        out = self._proc.stdout
+        while b"\n" not in self._buffer:
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                raise ProsodyError("prosodyctl shell did not answer within %s s" % self.timeout)
+            ready = select.select([out], [], [], remaining)[0]
+            if not ready:
+                continue
+            chunk = os.read(out.fileno(), 65536)
+            if not chunk:
+                return None
+            self._buffer += chunk
+        line, self._buffer = self._buffer.split(b"\n", 1)
+        return line.decode("utf-8", "replace")
+
+    # -- the protocol ---------------------------------------------------------------------------
+    def run(self, commands):
+        """Send Lua lines, return their answers in order. Raise ProsodyError when unreachable."""
+        commands = list(commands)
+        if not commands:
+            return []
+        if self._proc is None:
+            self._start()
+        payload = []
+        first = self._counter + 1
+        for command in commands:
+            if "\n" in command or "\r" in command:
+                raise ProsodyError("internal error: a shell command spans several lines")
+            self._counter += 1
+            payload.append(command)
+            payload.append('> "%s" .. " %d"' % (_MARK_PREFIX, self._counter))
+        data = ("\n".join(payload) + "\n").encode("utf-8")
+        try:
+            self._proc.stdin.write(data)
+            self._proc.stdin.flush()
+        except (BrokenPipeError, OSError):
+            pass  # the reader below reports why the shell went away
+        self.commands_sent += len(commands)
+        return self._collect(first, self._counter)
+
+    def _collect(self, first, last):
+        deadline = time.monotonic() + self.timeout
+        answers = {}
+        current = []
+        seen = []
+        while True:
+            line = self._read_line(deadline)
+            if line is None:
+                break
+            seen.append(line)
+            if line.startswith(_ECHO_PREFIX):
+                continue
+            match = _MARK_RE.match(line)
+            if match:
+                number = int(match.group(1))
+                answers[number] = parse_answer(current)
+                current = []
+                if number == last:
+                    return [answers.get(n, Answer(["! Error: no answer"])) for n in range(first, last + 1)]
+                continue
+            current.append(line)
+        raise ProsodyError(self._mask(explain_failure(seen)))
+
+    def check(self, commands, what="command"):
+        """Like run(), but raise ProsodyError on the first answer that is an error."""
+        answers = self.run(commands)
+        for command, answer in zip(commands, answers):
+            if not answer.ok:
+                raise ProsodyError(self._mask("Prosody refused %s: %s" % (what, answer.message)))
+        return answers
+
+    def json(self, command):
+        """Run one raw Lua line that prints JSON and return the decoded value."""
+        answer = self.run([command])[0]
+        if not answer.ok or answer.result is None:
+            raise ProsodyError(self._mask("Prosody could not evaluate a query: %s" % answer.message))
+        return decode_json_result(answer.result)
+
+
+def parse_answer(lines):
+    """Build an Answer from the raw lines between two markers."""
+    return Answer([line for line in lines if line != ""])
+
+
+def decode_json_result(text):
+    """Decode what util.json printed; an empty Lua table prints as ``[]`` or ``{}``."""
+    try:
+        return json.loads(text)
+    except ValueError:
+        raise ProsodyError("Prosody answered something that is not JSON: %.200s" % text)
+
+
+def explain_failure(lines):
+    """Turn the output of a shell that ended early into one clear sentence."""
+    text = "\n".join(line for line in lines if not line.startswith(_ECHO_PREFIX)).strip()
+    if NOT_RUNNING_HINT in text:
+        return ("Prosody is not running or mod_admin_shell is not enabled (prosodyctl shell: %s)"
+                % " ".join(text.replace("**", "").split()))
+    return "prosodyctl shell ended unexpectedly: %s" % (text or "no output")

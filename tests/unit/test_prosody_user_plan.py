@@ -1,0 +1,226 @@
+"""Planning of prosody_user: idempotency, SCRAM-based password decisions, and bad inputs.
+
+The session is a RecordingShell fed with host facts and records shaped like Prosody's answers;
+every bad-input test also proves that no write reached the shell.
+"""
+
+import json
+import os
+import re
+
+import pytest
+
+from ansible_collections.xmpp.stack.plugins.module_utils import prosody_users as pu
+from ansible_collections.xmpp.stack.plugins.module_utils import scram
+from ansible_collections.xmpp.stack.plugins.module_utils.prosody_shell import ProsodyError
+
+from shell_double import RecordingShell
+
+with open(os.path.join(os.path.dirname(__file__), "fixtures", "scram_records.json")) as handle:
+    FIXTURE = json.load(handle)
+PASSWORD = FIXTURE["password"]
+ROLES = ["prosody:admin", "prosody:guest", "prosody:operator", "prosody:member", "prosody:registered"]
+
+
+def host_info(auth="internal_hashed", password_hash="SHA-256"):
+    return {"exists": True, "type": "local", "auth": auth, "password_hash": password_hash,
+            "iteration_count": 10000, "default_role": "prosody:member", "roles": ROLES, "muc": False}
+
+
+HOSTS = {
+    "example.test": host_info(),
+    "legacy.test": host_info(password_hash="SHA-1"),
+    "ldap.test": host_info(auth="ldap"),
+    "conference.example.test": {"exists": True, "type": "component", "component_module": "muc",
+                                "roles": {}, "muc": True},
+}
+
+
+def make_shell(accounts=None):
+    accounts = accounts or {}
+
+    def first_string(args):
+        return re.match(r'"([^"]*)"', args).group(1)
+
+    return RecordingShell({
+        "xs_host_info": lambda args: HOSTS.get(first_string(args), {"exists": False}),
+        "xs_accounts": lambda args: accounts.get(first_string(args), {}),
+        "xs_user_apply": lambda args: [True] * args.count('{"'),
+    })
+
+
+def record(hash_name="SHA-256", role="prosody:member", disabled=False):
+    rec = dict(FIXTURE["records"][hash_name])
+    rec.update(role=role, disabled=disabled)
+    return rec
+
+
+def params(**kwargs):
+    base = dict(jid=None, name=None, host=None, state="present", password=None,
+                update_password="always", role=None, users=None, exclusive=False)
+    base.update(kwargs)
+    return base
+
+
+def plan_for(shell, **kwargs):
+    return plan_with_info(shell, **kwargs)[0]
+
+
+def plan_with_info(shell, **kwargs):
+    p = params(**kwargs)
+    entries = pu.wanted_users(p)
+    exclusive_host = p["host"] if p["exclusive"] else None
+    info, records = pu.read_state(shell, entries, exclusive_host)
+    return pu.plan_users(entries, info, records, exclusive_host, hash_workers=2), info
+
+
+def actions(plan):
+    return {step["jid"]: step["actions"] for step in plan}
+
+
+def test_a_new_account_is_created():
+    shell = make_shell()
+    plan = plan_for(shell, jid="alice@example.test", password="pw-alice")
+    assert actions(plan) == {"alice@example.test": ["create"]}
+    assert plan[0]["after"] == {"state": "present", "role": "prosody:member", "password_hash": "SHA-256",
+                                "password": "set"}
+
+
+def test_the_stored_password_means_no_change():
+    shell = make_shell({"example.test": {"fixture": record()}})
+    plan = plan_for(shell, jid="fixture@example.test", password=PASSWORD)
+    assert actions(plan) == {"fixture@example.test": []}
+
+
+def test_a_different_password_is_one_change():
+    shell = make_shell({"example.test": {"fixture": record()}})
+    plan = plan_for(shell, jid="fixture@example.test", password="another one")
+    assert actions(plan) == {"fixture@example.test": ["password"]}
+    assert plan[0]["after"]["password"] == "changed"
+
+
+def test_on_create_never_compares_passwords():
+    shell = make_shell({"example.test": {"fixture": record()}})
+    plan = plan_for(shell, jid="fixture@example.test", password="another one", update_password="on_create")
+    assert actions(plan) == {"fixture@example.test": []}
+
+
+def test_the_right_password_under_the_wrong_hash_is_rehashed():
+    shell = make_shell({"example.test": {"fixture": record("SHA-1")}})
+    plan = plan_for(shell, jid="fixture@example.test", password=PASSWORD)
+    assert actions(plan) == {"fixture@example.test": ["password"]}
+    assert plan[0]["before"]["password_hash"] == "SHA-1"
+    assert plan[0]["after"]["password_hash"] == "SHA-256"
+
+
+def test_sha1_hosts_compare_with_sha1():
+    shell = make_shell({"legacy.test": {"fixture": record("SHA-1")}})
+    plan = plan_for(shell, jid="fixture@legacy.test", password=PASSWORD)
+    assert actions(plan) == {"fixture@legacy.test": []}
+
+
+def test_role_state_and_deletion():
+    shell = make_shell({"example.test": {"a": record(), "b": record(disabled=True), "c": record()}})
+    plan = plan_for(shell, host="example.test", users=[
+        {"name": "a", "role": "prosody:admin", "state": "disabled"},
+        {"name": "b"},
+        {"name": "c", "state": "absent"},
+        {"name": "d", "state": "absent"},
+    ])
+    assert actions(plan) == {"a@example.test": ["role", "disable"], "b@example.test": ["enable"],
+                             "c@example.test": ["delete"], "d@example.test": []}
+
+
+def test_exclusive_removes_unlisted_accounts_of_that_host_only():
+    shell = make_shell({"example.test": {"keep": record(), "stray": record()}})
+    plan = plan_for(shell, host="example.test", exclusive=True, users=[{"name": "keep", "password": PASSWORD}])
+    assert actions(plan) == {"keep@example.test": [], "stray@example.test": ["delete"]}
+
+
+def test_apply_sends_derived_credentials_never_the_password():
+    shell = make_shell({"example.test": {"fixture": record()}})
+    wanted = [{"jid": "fixture@example.test", "password": "n3w-secret"},
+              {"jid": "new@example.test", "password": "n3w-secret"}]
+    plan, info = plan_with_info(shell, users=wanted)
+    pu.apply_plan(shell, plan, info, hash_workers=2)
+    writes = shell.writes()
+    assert len(writes) == 1
+    assert "n3w-secret" not in "".join(shell.calls)
+    assert '{"password","fixture",' in writes[0] and '{"create","new",' in writes[0]
+
+
+def test_summary_and_diff_hold_no_secrets():
+    shell = make_shell({"example.test": {"fixture": record()}})
+    plan = plan_for(shell, jid="fixture@example.test", password="another one")
+    changes, diff = pu.summarize(plan)
+    assert changes == {"password": ["fixture@example.test"]}
+    text = json.dumps(diff)
+    for secret in ("another one", FIXTURE["records"]["SHA-256"]["stored_key"], FIXTURE["records"]["SHA-256"]["salt"]):
+        assert secret not in text
+
+
+def test_a_refused_write_is_reported_with_the_account():
+    shell = make_shell()
+    shell.answers["xs_user_apply"] = lambda args: ["User exists"]
+    plan, info = plan_with_info(shell, jid="alice@example.test", password="pw")
+    with pytest.raises(ProsodyError, match="Prosody refused to create alice@example.test: User exists"):
+        pu.apply_plan(shell, plan, info)
+
+
+BAD_INPUTS = [
+    (dict(jid="alice"), "invalid JID 'alice'"),
+    (dict(jid="@example.test"), "local part is empty"),
+    (dict(jid="alice@"), "invalid JID or host"),
+    (dict(jid="al ice@example.test"), "contains ' '"),
+    (dict(jid="Alice@example.test"), "lower case"),
+    (dict(jid="alice@example.test/phone"), "expected a domain name"),
+    (dict(name="alice"), "needs a host"),
+    (dict(name="alice", host="bad host"), "not a lowercase domain name"),
+    (dict(jid="alice@example.test", password=""), "password of alice@example.test is empty"),
+    (dict(jid="alice@example.test", password="a\nb"), "SASLprep prohibits"),
+    (dict(jid="alice@example.test", state="gone"), "state 'gone'"),
+    (dict(jid="alice@example.test", update_password="sometimes"), "update_password 'sometimes'"),
+    (dict(users=[{"name": "a", "host": "example.test"}, {"jid": "a@example.test"}]), "listed twice"),
+    (dict(users=[{"jid": "a@example.test"}], exclusive=True), "exclusive: true needs host"),
+    (dict(host="example.test", exclusive=True, users=[{"jid": "a@legacy.test"}]), "on another host"),
+    (dict(users=[{"jid": "a@example.test", "name": "a"}]), "give jid or name"),
+    (dict(users=["a@example.test"]), "must be a dictionary"),
+    (dict(users=[{"jid": "a@example.test", "colour": "red"}]), "unknown keys: colour"),
+    (dict(), "nothing to do"),
+    (dict(jid="alice@nohost.test", password="pw"), "unknown host nohost.test"),
+    (dict(jid="alice@conference.example.test", password="pw"), "is a component (muc)"),
+    (dict(jid="alice@example.test", password="pw", role="prosody:boss"), "unknown role 'prosody:boss'"),
+    (dict(jid="alice@example.test"), "a password is needed to create it"),
+    (dict(jid="alice@ldap.test", password="pw"), "authentication 'ldap'"),
+    (dict(jid="alice@example.test", password="pw", role=" "), "role of alice@example.test is empty"),
+]
+
+
+@pytest.mark.parametrize("kwargs,message", BAD_INPUTS, ids=[case[1] for case in BAD_INPUTS])
+def test_bad_input_fails_clearly_and_changes_nothing(kwargs, message):
+    shell = make_shell()
+    with pytest.raises(ProsodyError) as err:
+        plan_for(shell, **kwargs)
+    assert message in str(err.value)
+    assert shell.writes() == []
+
+
+def test_an_unsupported_configured_hash_is_refused():
+    shell = make_shell()
+    HOSTS["odd.test"] = host_info(password_hash="SHA-512")
+    try:
+        with pytest.raises(ProsodyError, match="password_hash 'SHA-512'"):
+            plan_for(shell, jid="a@odd.test", password="pw")
+    finally:
+        del HOSTS["odd.test"]
+    assert shell.writes() == []
+
+
+def test_password_comparisons_are_real_pbkdf2():
+    # A stored record with a wrong key must be detected: changed is never a guess.
+    tampered = record()
+    tampered["stored_key"] = "0" * 64
+    shell = make_shell({"example.test": {"fixture": tampered}})
+    plan = plan_for(shell, jid="fixture@example.test", password=PASSWORD)
+    assert actions(plan) == {"fixture@example.test": ["password"]}
+    assert scram.password_matches(PASSWORD, record(), "SHA-256")
