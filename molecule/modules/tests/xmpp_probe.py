@@ -20,6 +20,7 @@ class ProbeError(RuntimeError):
 async def _session(jid, password, address, cafile, action=None):
     xmpp = slixmpp.ClientXMPP(jid, password, sasl_mech="SCRAM-SHA-256")
     xmpp.register_plugin("xep_0030")
+    xmpp.register_plugin("xep_0128")  # data forms inside disco#info (muc#roominfo)
     xmpp.ssl_context = ssl.create_default_context(cafile=cafile)
     xmpp.enable_direct_tls = False
     xmpp.enable_plaintext = False
@@ -55,10 +56,7 @@ def disco_info(jid, password, address, cafile, target):
     async def query(xmpp):
         iq = await xmpp["xep_0030"].get_info(jid=target, timeout=TIMEOUT)
         info = iq["disco_info"]
-        fields = {}
-        form = info.get_plugin("form", check=True)
-        if form is not None:
-            fields = {name: field.get_value() for name, field in form.get_fields().items()}
+        fields = dict(info["form"]["values"]) if info.xml.find("{jabber:x:data}x") is not None else {}
         return list(info["identities"]), set(info["features"]), fields
 
     result = asyncio.run(_session(jid, password, address, cafile, query))

@@ -1,0 +1,125 @@
+#!/usr/bin/python
+# -*- coding: utf-8 -*-
+# Copyright: xmpp.stack developers
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Ansible module prosody_info: what a running Prosody serves, read in one admin-shell session."""
+
+from __future__ import annotations
+
+DOCUMENTATION = r"""
+module: prosody_info
+short_description: Read facts from a running Prosody server
+version_added: 0.1.0
+description:
+  - Returns the running Prosody's version, its VirtualHosts and components, the modules loaded
+    on each, the number of accounts of each VirtualHost and the number of rooms of each MUC
+    component (destroyed rooms' tombstones not counted), read through one admin-shell session.
+    Changes nothing.
+author:
+  - xmpp.stack developers (@xmpp-stack)
+extends_documentation_fragment:
+  - xmpp.stack.prosody
+attributes:
+  check_mode:
+    description: Can run in check_mode and return changed status prediction without modifying target.
+    support: full
+  diff_mode:
+    description: Will return details on what has changed (or possibly needs changing in check_mode), when in diff mode.
+    support: none
+  platform:
+    description: Target OS/families that can be operated against.
+    support: N/A
+    platforms: debian
+options: {}
+"""
+
+EXAMPLES = r"""
+- name: Read what Prosody serves
+  xmpp.stack.prosody_info:
+  register: prosody
+
+- name: Show the account count of each host
+  ansible.builtin.debug:
+    msg: "{{ prosody.hosts | dict2items | map(attribute='value.users') }}"
+"""
+
+RETURN = r"""
+version:
+  description: The running Prosody's version.
+  returned: always
+  type: str
+  sample: 13.0.1
+hosts:
+  description: VirtualHosts with their loaded modules and account count.
+  returned: always
+  type: dict
+  sample: {"example.org": {"modules": ["c2s", "disco", "mam"], "users": 42}}
+components:
+  description: Components with their component module, loaded modules and (for MUC) room count.
+  returned: always
+  type: dict
+  sample: {"conference.example.org": {"module": "muc", "modules": ["muc", "muc_mam"], "rooms": 3}}
+"""
+
+from ansible.module_utils.basic import AnsibleModule
+
+from ansible_collections.xmpp.stack.plugins.module_utils.prosody_shell import (
+    COMMON_HELPERS,
+    ProsodyError,
+    ProsodyShell,
+    one_line,
+)
+
+INFO_HELPER = one_line("""
+> function xs_info()
+  local out = { version = prosody.version, hosts = {}, components = {} };
+  for h, hs in pairs(prosody.hosts) do
+    local mods = {};
+    for m in pairs(xs_mm.get_modules(h) or {}) do mods[#mods+1] = m end;
+    table.sort(mods);
+    if hs.type == "local" then
+      local n = 0;
+      for u in xs_um.users(h) do n = n + 1 end;
+      out.hosts[h] = { modules = mods, users = n };
+    else
+      local rooms = nil;
+      if hs.modules.muc then rooms = 0; for r in hs.modules.muc.each_room() do if not r._data.destroyed then rooms = rooms + 1 end end end;
+      out.components[h] = { module = xs_cm.get(h, "component_module"), modules = mods, rooms = rooms };
+    end
+  end;
+  return out;
+end
+""")
+
+
+def read_info(shell):
+    """Facts as a dict; empty Lua tables come back as lists and are turned into dicts."""
+    shell.check(COMMON_HELPERS + [INFO_HELPER], "the session helpers")
+    info = shell.json('> require"prosody.util.json".encode(xs_info())')
+    for key in ("hosts", "components"):
+        if not isinstance(info.get(key), dict):
+            info[key] = {}
+    return info
+
+
+def main():
+    module = AnsibleModule(
+        argument_spec=dict(
+            prosodyctl=dict(type="path", default="prosodyctl"),
+            timeout=dict(type="int", default=300),
+        ),
+        supports_check_mode=True,
+    )
+    shell = ProsodyShell(module.params["prosodyctl"], module.params["timeout"])
+    try:
+        info = read_info(shell)
+    except ProsodyError as exc:
+        module.fail_json(msg=str(exc))
+    finally:
+        shell.close()
+    module.exit_json(changed=False, version=info.get("version"), hosts=info["hosts"],
+                     components=info["components"])
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,184 @@
+#!/usr/bin/python
+# -*- coding: utf-8 -*-
+# Copyright: xmpp.stack developers
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Ansible module prosody_muc_room: one MUC room, its configuration and affiliations."""
+
+from __future__ import annotations
+
+DOCUMENTATION = r"""
+module: prosody_muc_room
+short_description: Manage a Prosody multi-user chat room, its configuration and affiliations
+version_added: 0.1.0
+description:
+  - Creates or destroys a room on a Prosody 13 MUC component, sets the room options that are
+    given and the affiliations that are listed, through a single admin-shell session.
+  - Only what differs is changed, and the result lists what was changed. Options left unset
+    are not touched.
+author:
+  - xmpp.stack developers (@xmpp-stack)
+extends_documentation_fragment:
+  - xmpp.stack.prosody
+  - xmpp.stack.prosody.attributes
+options:
+  room:
+    description:
+      - The room's bare JID, C(name@conference.example.org), on a host that is a MUC component.
+    type: str
+    required: true
+  state:
+    description:
+      - Whether the room exists. V(absent) destroys it.
+    type: str
+    choices: [present, absent]
+    default: present
+  name:
+    description: The room's human-readable name.
+    type: str
+  description:
+    description: The room's description.
+    type: str
+  persistent:
+    description: Whether the room survives when the last occupant leaves.
+    type: bool
+  public:
+    description: Whether the room is listed in the service's room directory.
+    type: bool
+  members_only:
+    description: Whether only members may enter.
+    type: bool
+  moderated:
+    description: Whether only participants with voice may speak.
+    type: bool
+  password:
+    description:
+      - The password needed to enter the room; an empty string removes it.
+    type: str
+  whois:
+    description: Who may see occupants' real JIDs.
+    type: str
+    choices: [moderators, anyone]
+  history_length:
+    description: How many messages the room replays to newcomers.
+    type: int
+  members_can_invite:
+    description: Whether members may invite others to a members-only room.
+    type: bool
+  language:
+    description: The room's language, as a language tag (C(en), C(de)); empty for none.
+    type: str
+  owners:
+    description: JIDs that must be owners.
+    type: list
+    elements: str
+  admins:
+    description: JIDs that must be admins.
+    type: list
+    elements: str
+  members:
+    description: JIDs that must be members.
+    type: list
+    elements: str
+  outcasts:
+    description: JIDs (or whole domains) that must be banned.
+    type: list
+    elements: str
+  affiliations_mode:
+    description:
+      - V(append) adds the listed affiliations and leaves the others.
+      - V(exact) also removes that affiliation from JIDs not listed, for each of O(owners),
+        O(admins), O(members) and O(outcasts) that is given; a list that is not given is not
+        touched.
+    type: str
+    choices: [exact, append]
+    default: append
+"""
+
+EXAMPLES = r"""
+- name: Ensure the team room
+  xmpp.stack.prosody_muc_room:
+    room: team@conference.example.org
+    name: Team
+    description: Where the team meets
+    persistent: true
+    public: false
+    members_only: true
+    whois: moderators
+    history_length: 50
+    owners: [alice@example.org]
+    members: [bob@example.org, carol@example.org]
+    affiliations_mode: exact
+
+- name: Remove an old room
+  xmpp.stack.prosody_muc_room:
+    room: old@conference.example.org
+    state: absent
+"""
+
+RETURN = r"""
+changes:
+  description: What changed (or would change in check mode); the password only by name.
+  returned: always
+  type: dict
+  sample: {"created": false, "destroyed": false, "config": ["description"], "affiliations": {"bob@example.org": "member"}}
+"""
+
+from ansible.module_utils.basic import AnsibleModule
+
+from ansible_collections.xmpp.stack.plugins.module_utils.prosody_shell import ProsodyError, ProsodyShell
+from ansible_collections.xmpp.stack.plugins.module_utils import prosody_rooms
+
+
+def run_module(module, shell):
+    wanted = prosody_rooms.wanted_room(module.params)
+    current = prosody_rooms.read_room(shell, wanted)
+    plan, before, after = prosody_rooms.plan_room(wanted, current)
+    changed = prosody_rooms.has_changes(plan)
+    if changed and not module.check_mode:
+        prosody_rooms.apply_room(shell, wanted, plan)
+    result = {"changed": changed, "changes": prosody_rooms.changes_of(plan)}
+    if module._diff:
+        result["diff"] = {"before": before, "after": after}
+    return result
+
+
+def main():
+    jids = dict(type="list", elements="str")
+    module = AnsibleModule(
+        argument_spec=dict(
+            room=dict(type="str", required=True),
+            state=dict(type="str", default="present", choices=["present", "absent"]),
+            name=dict(type="str"),
+            description=dict(type="str"),
+            persistent=dict(type="bool"),
+            public=dict(type="bool"),
+            members_only=dict(type="bool"),
+            moderated=dict(type="bool"),
+            password=dict(type="str", no_log=True),
+            whois=dict(type="str", choices=["moderators", "anyone"]),
+            history_length=dict(type="int"),
+            members_can_invite=dict(type="bool"),
+            language=dict(type="str"),
+            owners=dict(jids),
+            admins=dict(jids),
+            members=dict(jids),
+            outcasts=dict(jids),
+            affiliations_mode=dict(type="str", default="append", choices=["exact", "append"]),
+            prosodyctl=dict(type="path", default="prosodyctl"),
+            timeout=dict(type="int", default=300),
+        ),
+        supports_check_mode=True,
+    )
+    shell = ProsodyShell(module.params["prosodyctl"], module.params["timeout"])
+    shell.secrets.update(module.no_log_values)
+    try:
+        result = run_module(module, shell)
+    except ProsodyError as exc:
+        module.fail_json(msg=str(exc))
+    finally:
+        shell.close()
+    module.exit_json(**result)
+
+
+if __name__ == "__main__":
+    main()
