@@ -1,0 +1,16 @@
+"""Fixtures of the prosody scenario: per test host, its XMPP server and two fresh accounts."""
+import pytest
+from conftest_helpers import container_address, create_accounts, scenario_ca_file
+from xmpp_client import Server
+
+
+@pytest.fixture(scope="module")
+def server(host):
+    name = host.backend.get_hostname()
+    domain = host.ansible.get_variables()["prosody_test_domain"]
+    return Server(address=container_address(name), domain=domain, ca_file=scenario_ca_file())
+
+
+@pytest.fixture(scope="module")
+def accounts(host, server):
+    return create_accounts(host.backend.get_hostname(), server.domain, ["alice", "bob"])

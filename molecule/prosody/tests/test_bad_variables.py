@@ -1,0 +1,45 @@
+"""Bad variables fail early, with a message that names them, and change nothing."""
+import json
+import os
+import subprocess
+
+import pytest
+
+SCENARIO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+PROJECT = os.path.dirname(os.path.dirname(SCENARIO))
+
+CASES = {
+    "seed name that does not exist": ({"prosody_extra_modules": ["fast"]}, "sasl2_fast"),
+    "prometheus module": ({"prosody_extra_modules": ["prometheus"]}, "http_openmetrics"),
+    "unknown module": ({"prosody_extra_modules": ["no_such_module_xyz"]}, "no_such_module_xyz"),
+    "component module on a user host": ({"prosody_extra_modules": ["muc_mam"]}, "muc_mam"),
+    "VirtualHost that is not a domain": (
+        {"prosody_virtual_hosts": [{"name": "not a domain!"}]}, "not a domain!"),
+    "missing certificate": (
+        {"prosody_tls_source": "files", "prosody_virtual_hosts": [{"name": "bad.example.test"}],
+         "prosody_tls_files": [{"name": "bad.example.test", "cert": "/nonexistent/bad.crt",
+                                "key": "/nonexistent/bad.key"}]}, "/nonexistent/bad.crt"),
+}
+
+
+def run_role(extra_vars):
+    ephemeral = os.environ["MOLECULE_EPHEMERAL_DIRECTORY"]
+    env = dict(os.environ, ANSIBLE_ROLES_PATH=os.path.join(PROJECT, "roles"), ANSIBLE_FORCE_COLOR="0",
+               ANSIBLE_CONFIG=os.path.join(ephemeral, "ansible.cfg"))
+    return subprocess.run(
+        ["ansible-playbook", "-i", os.path.join(ephemeral, "inventory"), "--limit", "prosody-trixie",
+         os.path.join(SCENARIO, "bad_vars.yml"), "-e", json.dumps(extra_vars)],
+        capture_output=True, text=True, env=env, timeout=300, check=False)
+
+
+@pytest.mark.parametrize("case", sorted(CASES))
+def test_bad_variable_is_refused(case):
+    extra_vars, named = CASES[case]
+    result = run_role(extra_vars)
+    # Ansible folds long messages over lines and prints the error on stderr: compare words.
+    output = " ".join((result.stdout + result.stderr).split())
+    assert result.returncode != 0
+    assert "preflight |" in output
+    assert named in output
+    recap = output[output.rindex("PLAY RECAP"):]
+    assert "changed=0" in recap

@@ -1,0 +1,362 @@
+"""A small synchronous XMPP test client on slixmpp, shared by the Molecule scenarios.
+
+Every function opens real connections from the controller to a test host: it connects to the
+host's IP address but speaks to the XMPP domain (SNI, certificate name, stream 'to'), trusting
+only the scenario's CA file. Nothing here mocks a server.
+
+    server = Server(address="172.18.0.2", domain="example.test", ca_file=".../ca.crt")
+    result = login(server, "alice@example.test", password)            # STARTTLS on 5222
+    result = login(server, "alice@example.test", password, direct_tls=True)   # XEP-0368 on 5223
+"""
+import asyncio
+import base64
+import contextlib
+import http.client
+import os
+import socket
+import ssl
+import uuid
+import xml.etree.ElementTree as ET
+from dataclasses import dataclass, field
+from urllib.parse import urlsplit
+
+import slixmpp
+
+TIMEOUT = 30
+PLUGINS = ["xep_0030", "xep_0045", "xep_0059", "xep_0077", "xep_0199", "xep_0280",
+           "xep_0297", "xep_0313"]
+# slixmpp's xep_0363 plugin needs aiohttp for its own upload: the slot is requested by hand here.
+UPLOAD_NS = "urn:xmpp:http:upload:0"
+
+
+@dataclass
+class Server:
+    address: str
+    domain: str
+    ca_file: str
+    starttls_port: int = 5222
+    direct_tls_port: int = 5223
+    https_port: int = 5281
+
+
+@dataclass
+class LoginResult:
+    jid: str
+    mechanism: str
+    offered_mechanisms: list
+    starttls: bool
+    stream_features: set = field(default_factory=set)
+
+
+class LoginFailed(Exception):
+    """The server refused the credentials (or the stream ended before a session)."""
+
+
+def _run(coro, timeout=TIMEOUT):
+    # Each call gets its own event loop: the helpers stay usable from plain pytest functions.
+    return asyncio.run(asyncio.wait_for(coro, timeout))
+
+
+def _client(server, jid, password, direct_tls):
+    xmpp = slixmpp.ClientXMPP(jid, password)
+    for plugin in PLUGINS:
+        xmpp.register_plugin(plugin)
+    xmpp.ca_certs = server.ca_file
+    # One transport per call, so a test proves the transport it asks for.
+    xmpp.enable_direct_tls = direct_tls
+    xmpp.enable_starttls = not direct_tls
+    xmpp.enable_plaintext = False
+    return xmpp
+
+
+@contextlib.asynccontextmanager
+async def _session(server, jid, password, direct_tls=False, presence=True):
+    xmpp = _client(server, jid, password, direct_tls)
+    started = asyncio.get_running_loop().create_future()
+
+    def settle(outcome):
+        if not started.done():
+            started.set_result(outcome)
+
+    xmpp.add_event_handler("session_start", lambda _: settle("ok"))
+    xmpp.add_event_handler("failed_all_auth", lambda _: settle("auth"))
+    xmpp.add_event_handler("disconnected", lambda _: settle("disconnected"))
+    xmpp.offered_features = set()
+
+    def record_features(stanza):
+        # Every stream feature the server offered ({namespace}tag), negotiated or not.
+        if isinstance(stanza, slixmpp.stanza.StreamFeatures):
+            xmpp.offered_features.update(child.tag for child in stanza.xml)
+        return stanza
+
+    xmpp.add_filter("in", record_features)
+    port = server.direct_tls_port if direct_tls else server.starttls_port
+    xmpp.connect(server.address, port)
+    outcome = await started
+    if outcome != "ok":
+        xmpp.disconnect()
+        raise LoginFailed(f"{jid}: {outcome}")
+    if presence:
+        xmpp.send_presence()
+        await xmpp.get_roster()
+    try:
+        yield xmpp
+    finally:
+        xmpp.disconnect()
+        await xmpp.disconnected
+
+
+def login(server, jid, password, direct_tls=False):
+    """Logs in and reports how: SASL mechanism used and offered, STARTTLS or direct TLS."""
+    async def go():
+        async with _session(server, jid, password, direct_tls, presence=False) as xmpp:
+            sasl = xmpp["feature_mechanisms"]
+            return LoginResult(jid=str(xmpp.boundjid), mechanism=sasl.mech.name,
+                               offered_mechanisms=sorted(sasl.mech_list),
+                               starttls="starttls" in xmpp.features,
+                               stream_features=set(xmpp.offered_features))
+    return _run(go())
+
+
+def exchange_message(server, sender, receiver, body):
+    """sender/receiver: (jid, password). Sends body from one resource of sender to receiver,
+    with a second resource of sender that enabled carbons. Returns what receiver got and the
+    carbon copy the second resource got."""
+    async def go():
+        loop = asyncio.get_running_loop()
+        received, carbon = loop.create_future(), loop.create_future()
+        async with _session(server, *receiver) as rx, \
+                _session(server, *sender) as tx, _session(server, *sender) as tx2:
+            rx.add_event_handler("message", lambda m: m["body"] == body and not received.done()
+                                 and received.set_result(m["body"]))
+            tx2.add_event_handler("carbon_sent", lambda m: not carbon.done()
+                                  and carbon.set_result(m["carbon_sent"]["body"]))
+            await tx2["xep_0280"].enable()
+            tx.send_message(mto=rx.boundjid, mbody=body, mtype="chat")
+            return {"received": await received, "carbon": await carbon}
+    return _run(go())
+
+
+def mam_bodies(server, account, with_jid=None):
+    """Bodies of the account's archive (XEP-0313), oldest first."""
+    async def go():
+        async with _session(server, *account) as xmpp:
+            holder = {}
+            # The plugin attaches the collected results to the reply it hands the callback.
+            await xmpp["xep_0313"].retrieve(with_jid=with_jid, callback=lambda iq: holder.update(iq=iq))
+            results = holder["iq"]["mam"]["results"]
+            return [r["mam_result"]["forwarded"]["stanza"]["body"] for r in results]
+    return _run(go())
+
+
+def disco_info(server, account, target=None):
+    """(identities, features) of target (default: the account's domain)."""
+    async def go():
+        async with _session(server, *account, presence=False) as xmpp:
+            info = await xmpp["xep_0030"].get_info(jid=target or server.domain)
+            return (set(info["disco_info"]["identities"]), set(info["disco_info"]["features"]))
+    return _run(go())
+
+
+def contact_addresses(server, account):
+    """XEP-0157: {field var: [values]} of the server's serverinfo form in disco#info."""
+    async def go():
+        async with _session(server, *account, presence=False) as xmpp:
+            info = await xmpp["xep_0030"].get_info(jid=server.domain)
+            fields = {}
+            for form in info.xml.iter("{jabber:x:data}x"):
+                for fld in form.iter("{jabber:x:data}field"):
+                    values = [v.text for v in fld.iter("{jabber:x:data}value")]
+                    fields[fld.get("var")] = values
+            return fields
+    return _run(go())
+
+
+def message_between_servers(sender_server, sender, receiver_server, receiver, body):
+    """Sends body from an account on one server to an account on another (s2s); returns what
+    the receiver got."""
+    async def go():
+        received = asyncio.get_running_loop().create_future()
+        async with _session(receiver_server, *receiver) as rx, _session(sender_server, *sender) as tx:
+            rx.add_event_handler("message", lambda m: m["body"] == body and not received.done()
+                                 and received.set_result(str(m["from"].bare)))
+            tx.send_message(mto=receiver[0], mbody=body, mtype="chat")
+            return await received
+    return _run(go())
+
+
+def disco_items(server, account, target=None):
+    """JIDs of the items of target (default: the account's domain)."""
+    async def go():
+        async with _session(server, *account, presence=False) as xmpp:
+            items = await xmpp["xep_0030"].get_items(jid=target or server.domain)
+            return {str(item[0]) for item in items["disco_items"]["items"]}
+    return _run(go())
+
+
+def muc_history(server, speaker, listener, room, bodies):
+    """speaker joins room and says bodies; listener joins afterwards. Returns the bodies of the
+    history the room sent listener on join."""
+    async def go():
+        async with _session(server, *speaker) as xmpp:
+            await xmpp["xep_0045"].join_muc_wait(room, "speaker", maxstanzas=0, timeout=TIMEOUT)
+            # The room's echo of the last message proves all of them are in its history.
+            echoed = asyncio.get_running_loop().create_future()
+            xmpp.add_event_handler("groupchat_message", lambda m: m["body"] == bodies[-1]
+                                   and not echoed.done() and echoed.set_result(True))
+            for body in bodies:
+                xmpp.send_message(mto=room, mbody=body, mtype="groupchat")
+            await echoed
+            # The speaker stays: a room that is not persistent ends when its last occupant leaves.
+            async with _session(server, *listener) as other:
+                _, _, _, history = await other["xep_0045"].join_muc_wait(
+                    room, "listener", maxstanzas=20, timeout=TIMEOUT)
+                return [message["body"] for message in history]
+    return _run(go())
+
+
+def _tls_context(server):
+    context = ssl.create_default_context(cafile=server.ca_file)
+    context.minimum_version = ssl.TLSVersion.TLSv1_2
+    return context
+
+
+class _PinnedHTTPSConnection(http.client.HTTPSConnection):
+    """HTTPS to a name the controller cannot resolve: TCP to the test host's address, TLS and
+    Host header for the name in the URL."""
+
+    def __init__(self, host, port, address, context):
+        super().__init__(host, port, context=context, timeout=TIMEOUT)
+        self._address = address
+
+    def connect(self):
+        sock = socket.create_connection((self._address, self.port), self.timeout)
+        self.sock = self._context.wrap_socket(sock, server_hostname=self.host)
+
+
+def https_request(server, url, method="GET", body=None, headers=None):
+    """(status, headers dict, body bytes, negotiated TLS version) of one HTTPS request."""
+    parts = urlsplit(url)
+    conn = _PinnedHTTPSConnection(parts.hostname, parts.port or 443, server.address,
+                                  _tls_context(server))
+    try:
+        path = parts.path + ("?" + parts.query if parts.query else "")
+        conn.request(method, path, body=body, headers=headers or {})
+        response = conn.getresponse()
+        return (response.status, {k.lower(): v for k, v in response.getheaders()},
+                response.read(), conn.sock.version())
+    finally:
+        conn.close()
+
+
+def upload_and_fetch(server, account, data, filename="probe.txt", content_type="text/plain"):
+    """XEP-0363: asks the upload component for a slot, PUTs data, GETs it back.
+    Returns (put status, get status, fetched bytes, get URL)."""
+    async def slot():
+        async with _session(server, *account, presence=False) as xmpp:
+            iq = xmpp.make_iq_get(ito=f"upload.{server.domain}")
+            iq.xml.append(ET.Element(f"{{{UPLOAD_NS}}}request", filename=filename,
+                                     size=str(len(data)), **{"content-type": content_type}))
+            reply = await iq.send()
+            granted = reply.xml.find(f"{{{UPLOAD_NS}}}slot")
+            put = granted.find(f"{{{UPLOAD_NS}}}put")
+            headers = {h.get("name"): h.text for h in put.findall(f"{{{UPLOAD_NS}}}header")}
+            return put.get("url"), granted.find(f"{{{UPLOAD_NS}}}get").get("url"), headers
+    put_url, get_url, put_headers = _run(slot())
+    put_headers.update({"Content-Type": content_type, "Content-Length": str(len(data))})
+    put_status = https_request(server, put_url, "PUT", data, put_headers)[0]
+    get_status, _, fetched, _ = https_request(server, get_url)
+    return put_status, get_status, fetched, get_url
+
+
+def try_register(server, username, password):
+    """Attempts in-band registration (XEP-0077) on an unauthenticated stream, as a new client
+    would. Returns (feature advertised, error condition or None if the server accepted)."""
+    async def go():
+        xmpp = _client(server, f"{username}@{server.domain}", password, direct_tls=False)
+        xmpp["xep_0077"].force_registration = True
+        done = asyncio.get_running_loop().create_future()
+        advertised = {}
+
+        def features(stanza):
+            # Record whether the server itself offered registration, before slixmpp forces it.
+            if isinstance(stanza, slixmpp.stanza.StreamFeatures) and "mechanisms" in stanza["features"]:
+                advertised.setdefault("register", "register" in stanza["features"])
+            return stanza
+
+        async def register(_form):
+            iq = xmpp.make_iq_set()
+            iq["register"]["username"] = username
+            iq["register"]["password"] = password
+            try:
+                await iq.send()
+                outcome = None
+            except slixmpp.exceptions.IqError as err:
+                outcome = err.iq["error"]["condition"]
+            if not done.done():
+                done.set_result(outcome)
+
+        xmpp.add_filter("in", features)
+        xmpp.add_event_handler("register", register)
+        xmpp.add_event_handler("disconnected", lambda _: done.done() or done.set_result("disconnected"))
+        xmpp.add_event_handler("session_start", lambda _: done.done() or done.set_result("logged-in"))
+        xmpp.add_event_handler("failed_all_auth", lambda _: done.done() or done.set_result("no-auth"))
+        xmpp.connect(server.address, server.starttls_port)
+        outcome = await done
+        xmpp.disconnect()
+        return advertised.get("register", False), outcome
+    return _run(go())
+
+
+def bosh_session(server):
+    """Opens a real BOSH session (XEP-0206). Returns (status, session id, feature tags)."""
+    rid = int.from_bytes(os.urandom(4), "big")
+    body = (f"<body rid='{rid}' to='{server.domain}' xml:lang='en' wait='10' hold='1' ver='1.6' "
+            "xmpp:version='1.0' xmlns='http://jabber.org/protocol/httpbind' "
+            "xmlns:xmpp='urn:xmpp:xbosh'/>")
+    status, _, payload, _ = https_request(
+        server, f"https://{server.domain}:{server.https_port}/http-bind", "POST", body.encode(),
+        {"Content-Type": "text/xml; charset=utf-8"})
+    root = ET.fromstring(payload)
+    features = [child.tag for feats in root for child in feats]
+    return status, root.get("sid"), features
+
+
+def _ws_frame(text):
+    # A masked text frame, as RFC 6455 requires from clients (payloads here are < 126 bytes).
+    payload, mask = text.encode(), os.urandom(4)
+    masked = bytes(b ^ mask[i % 4] for i, b in enumerate(payload))
+    return bytes([0x81, 0x80 | len(payload)]) + mask + masked
+
+
+def _ws_read_frame(sock):
+    head = sock.recv(2)
+    length = head[1] & 0x7F
+    if length == 126:
+        length = int.from_bytes(sock.recv(2), "big")
+    data = b""
+    while len(data) < length:
+        data += sock.recv(length - len(data))
+    return data.decode()
+
+
+def websocket_open(server):
+    """RFC 7395: upgrades /xmpp-websocket with the 'xmpp' subprotocol and sends <open/>.
+    Returns (HTTP status line, negotiated subprotocol, the server's first frame)."""
+    sock = socket.create_connection((server.address, server.https_port), TIMEOUT)
+    tls = _tls_context(server).wrap_socket(sock, server_hostname=server.domain)
+    key = base64.b64encode(uuid.uuid4().bytes).decode()
+    tls.sendall((f"GET /xmpp-websocket HTTP/1.1\r\nHost: {server.domain}:{server.https_port}\r\n"
+                 "Upgrade: websocket\r\nConnection: Upgrade\r\n"
+                 f"Sec-WebSocket-Key: {key}\r\nSec-WebSocket-Version: 13\r\n"
+                 "Sec-WebSocket-Protocol: xmpp\r\n\r\n").encode())
+    response = b""
+    while b"\r\n\r\n" not in response:
+        response += tls.recv(1)
+    lines = response.decode().split("\r\n")
+    headers = {k.lower(): v.strip() for k, _, v in (line.partition(":") for line in lines[1:] if line)}
+    tls.sendall(_ws_frame(f'<open xmlns="urn:ietf:params:xml:ns:xmpp-framing" to="{server.domain}" '
+                          'version="1.0"/>'))
+    first = _ws_read_frame(tls)
+    tls.close()
+    return lines[0], headers.get("sec-websocket-protocol"), first
