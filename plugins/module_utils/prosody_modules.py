@@ -30,7 +30,6 @@ from ansible_collections.xmpp.stack.plugins.module_utils.prosody_shell import (
     COMMON_HELPERS,
     ProsodyError,
     check_domain,
-    lua_json_call,
     lua_quote,
     one_line,
 )
@@ -162,14 +161,14 @@ def _clean_state(state):
 
 def read_server(shell, wanted):
     """Check the module exists and every section can be extended; return the live host facts."""
-    shell.check(HELPERS, "the session helpers")
-    found = shell.json(lua_json_call("xs_module_find", wanted["name"]))
+    shell.define(HELPERS)
+    found = shell.call_json("xs_module_find", wanted["name"])
     if not found.get("found"):
         raise ProsodyError("Prosody cannot find module %r on this host: looked for mod_%s.lua (and "
                            "mod_%s/ directories) in %s" % (wanted["name"], wanted["name"], wanted["name"],
                                                            ", ".join(found.get("dirs") or ["no plugin directory"])))
     targets = None if GLOBAL in wanted["hosts"] else wanted["hosts"]
-    facts = shell.json(lua_json_call("xs_module_hosts", wanted["name"], targets))
+    facts = shell.call_json("xs_module_hosts", wanted["name"], targets)
     hosts = facts.get("hosts") or {}
     if isinstance(hosts, list):
         hosts = {}
@@ -261,7 +260,7 @@ def apply(shell, wanted, old_text, new_text):
     if new_text != old_text:
         write_atomic(path, new_text)
     targets = None if GLOBAL in wanted["hosts"] else wanted["hosts"]
-    result = shell.json(lua_json_call("xs_module_sync", wanted["name"], targets))
+    result = shell.call_json("xs_module_sync", wanted["name"], targets)
     problem = result.get("error") or "; ".join(result.get("problems") or [])
     if not problem:
         wrong = verify(shell, wanted)
@@ -271,7 +270,7 @@ def apply(shell, wanted, old_text, new_text):
     if problem:
         if new_text != old_text:
             _restore(path, old_text)
-            shell.json(lua_json_call("xs_module_sync", wanted["name"], targets))
+            shell.call_json("xs_module_sync", wanted["name"], targets)
         raise ProsodyError("Prosody refused module %s, the drop-in was restored: %s" % (wanted["name"], problem))
     done = result.get("done") or []
     return done if isinstance(done, list) else []
@@ -280,7 +279,7 @@ def apply(shell, wanted, old_text, new_text):
 def verify(shell, wanted):
     """After applying: does the module's configured state on each target host hold?"""
     targets = None if GLOBAL in wanted["hosts"] else wanted["hosts"]
-    facts = shell.json(lua_json_call("xs_module_hosts", wanted["name"], targets))
+    facts = shell.call_json("xs_module_hosts", wanted["name"], targets)
     hosts = facts.get("hosts") or {}
     if isinstance(hosts, list):
         hosts = {}

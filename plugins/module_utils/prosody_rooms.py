@@ -18,7 +18,6 @@ from ansible_collections.xmpp.stack.plugins.module_utils.prosody_shell import (
     COMMON_HELPERS,
     ProsodyError,
     check_domain,
-    lua_json_call,
     one_line,
     split_jid,
 )
@@ -141,8 +140,8 @@ def wanted_room(params):
 
 
 def read_room(shell, wanted):
-    shell.check(HELPERS, "the session helpers")
-    current = shell.json(lua_json_call("xs_room_get", wanted["jid"]))
+    shell.define(HELPERS)
+    current = shell.call_json("xs_room_get", wanted["jid"])
     if not current.get("host"):
         raise ProsodyError("unknown host %s: Prosody serves no host of that name" % wanted["host"])
     if not current.get("muc"):
@@ -209,8 +208,8 @@ def has_changes(plan):
 
 def apply_room(shell, wanted, plan):
     config = [[name, value] for name, value, _option in plan["config"]]
-    result = shell.json(lua_json_call("xs_room_apply", wanted["jid"], plan["create"], config,
-                                      plan["affiliations"], plan["destroy"]))
+    result = shell.call_json("xs_room_apply", wanted["jid"], plan["create"], config,
+                             plan["affiliations"], plan["destroy"])
     if result is not True:
         raise ProsodyError("Prosody refused to change room %s: %s" % (wanted["jid"], result))
 

@@ -23,11 +23,75 @@ import time
 _MARK_PREFIX = "XSTACK-MARK"
 _MARK_RE = re.compile(r"^\| Result: " + _MARK_PREFIX + r" (\d+)$")
 _ECHO_PREFIX = "prosody> "
+# Prosody 13's admin socket closes the session ("not-well-formed") when one input stanza is
+# bigger than 16 kB (measured with plain letters: 16,300 pass, 16,400 do not). A line travels as
+# XML text, so quotes and ampersands count escaped (see wire_length). Lines stay well below;
+# bigger arguments are staged into session variables a chunk at a time (staged_call()).
+MAX_LINE = 12000
+# Answers have a limit too: the prosodyctl client fails now and then ("not-well-formed") on
+# answers above about 16 kB (measured with JSON-like text: pages of 8,000 characters passed
+# 120 of 120 reads, 16,000 failed 1 in 120, 32,000 most). Results are JSON-encoded into a
+# session variable and read back in pages of this many characters (xs_page).
+PAGE = 6000
+_XML_GROWTH = {'"': 5, "'": 5, "&": 4, "<": 3, ">": 3}
+
+
+def wire_length(line):
+    """The size of a line once escaped as XML text in the admin socket's stanza."""
+    return len(line) + sum(line.count(ch) * extra for ch, extra in _XML_GROWTH.items())
+
+
 NOT_RUNNING_HINT = "Unable to connect to server"
 
 # Localpart characters that RFC 7622 forbids (plus whitespace), checked before anything is sent.
 _LOCALPART_FORBIDDEN = set("\"&'/:<>@")
 _DOMAIN_LABEL_RE = re.compile(r"^(?!-)[a-z0-9-]{1,63}(?<!-)$")
+
+
+def staged_call(function, args, max_line=MAX_LINE):
+    """Lines that call ``function(*args)`` and print its JSON result, each at most ``max_line``.
+
+    Returns (staging_lines, final_line). A list argument too long for one line is built up in a
+    session variable ``xs_argN`` by several lines, each appending a chunk of its items.
+    """
+    line = _final_line(function, ",".join(lua_value(a) for a in args))
+    if wire_length(line) <= max_line:
+        return [], line
+    staging, rendered = [], []
+    for index, arg in enumerate(args):
+        text = lua_value(arg)
+        if not isinstance(arg, (list, tuple)) or wire_length(text) <= max_line // 8:
+            rendered.append(text)
+            continue
+        var = "xs_arg%d" % index
+        staging.append("> %s = {}" % var)
+        chunk, size = [], 0
+        for item in arg:
+            item_text = lua_value(item)
+            item_size = wire_length(item_text)
+            if item_size > max_line - 200:
+                raise ProsodyError("a single value is too long for the admin shell (%d bytes)" % item_size)
+            if chunk and size + item_size > max_line - 200:
+                staging.append(_append_line(var, chunk))
+                chunk, size = [], 0
+            chunk.append(item_text)
+            size += item_size + 1
+        if chunk:
+            staging.append(_append_line(var, chunk))
+        rendered.append(var)
+    final = _final_line(function, ",".join(rendered))
+    if wire_length(final) > max_line:
+        raise ProsodyError("a call to %s is too long for the admin shell" % function)
+    return staging, final
+
+
+def _final_line(function, rendered_args):
+    return '> xs_json_out = require"prosody.util.json".encode(%s(%s)); return xs_page(1)' % (
+        function, rendered_args)
+
+
+def _append_line(var, items):
+    return "> for _, v in ipairs({%s}) do %s[#%s+1] = v end" % (",".join(items), var, var)
 
 
 def one_line(lua_source):
@@ -48,6 +112,13 @@ xs_sm = require"prosody.core.storagemanager";
 xs_mm = require"prosody.core.modulemanager";
 xs_log = require"prosody.util.logger".init("xmpp.stack")
 """),
+    one_line("""
+> function xs_page(i)
+  local s = xs_json_out:sub((i - 1) * %d + 1, i * %d);
+  if i * %d < #xs_json_out then return "+" .. s end;
+  return "." .. s;
+end
+""" % (PAGE, PAGE, PAGE)),
     one_line("""
 > function xs_host_info(h)
   local hs = prosody.hosts[h];
@@ -195,9 +266,12 @@ class ProsodyShell:
         self._buffer = b""
         self.secrets = set()
         self.commands_sent = 0
+        self.output_bytes = 0
+        self.sessions = 0
 
     # -- process handling -------------------------------------------------------------------
     def _start(self):
+        self.sessions += 1
         env = dict(os.environ, LANG="C.UTF-8", LC_ALL="C.UTF-8")
         try:
             self._proc = self._popen(self.argv, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
@@ -251,28 +325,29 @@ class ProsodyShell:
 
     # -- the protocol ---------------------------------------------------------------------------
     def run(self, commands):
-        """Send Lua lines, return their answers in order. Raise ProsodyError when unreachable."""
+        """Send Lua lines, return their answers in order. Raise ProsodyError when unreachable.
+
+        One line at a time: the next line is written only when the previous one is answered.
+        Written in bulk, lines pile up in the admin socket and Prosody closes the session when
+        one read holds more than its stanza limit (seen with a few hundred kB of input).
+        """
         commands = list(commands)
-        if not commands:
-            return []
-        if self._proc is None:
+        if self._proc is None and commands:
             self._start()
-        payload = []
-        first = self._counter + 1
+        answers = []
         for command in commands:
             if "\n" in command or "\r" in command:
                 raise ProsodyError("internal error: a shell command spans several lines")
             self._counter += 1
-            payload.append(command)
-            payload.append('> "%s" .. " %d"' % (_MARK_PREFIX, self._counter))
-        data = ("\n".join(payload) + "\n").encode("utf-8")
-        try:
-            self._proc.stdin.write(data)
-            self._proc.stdin.flush()
-        except (BrokenPipeError, OSError):
-            pass  # the reader below reports why the shell went away
-        self.commands_sent += len(commands)
-        return self._collect(first, self._counter)
+            data = ('%s\n> "%s" .. " %d"\n' % (command, _MARK_PREFIX, self._counter)).encode("utf-8")
+            try:
+                self._proc.stdin.write(data)
+                self._proc.stdin.flush()
+            except (BrokenPipeError, OSError):
+                pass  # the reader below reports why the shell went away
+            self.commands_sent += 1
+            answers.extend(self._collect(self._counter, self._counter))
+        return answers
 
     def _collect(self, first, last):
         deadline = time.monotonic() + self.timeout
@@ -284,6 +359,7 @@ class ProsodyShell:
             if line is None:
                 break
             seen.append(line)
+            self.output_bytes += len(line) + 1
             if line.startswith(_ECHO_PREFIX):
                 continue
             match = _MARK_RE.match(line)
@@ -304,6 +380,28 @@ class ProsodyShell:
             if not answer.ok:
                 raise ProsodyError(self._mask("Prosody refused %s: %s" % (what, answer.message)))
         return answers
+
+    def define(self, lines):
+        """Define the session helpers (Lua lines) a module uses."""
+        self.check(lines, "the session helpers")
+
+    def call_json(self, function, *args):
+        """Call a session helper with Python arguments and return its decoded JSON result,
+        staging arguments too long for one admin-shell line."""
+        staging, final = staged_call(function, args)
+        if staging:
+            self.check(staging, "staged arguments")
+        pages = [self._page(final)]
+        while pages[-1].startswith("+"):
+            pages.append(self._page("> xs_page(%d)" % (len(pages) + 1)))
+        return decode_json_result("".join(page[1:] for page in pages))
+
+    def _page(self, command):
+        answer = self.run([command])[0]
+        text = answer.result
+        if not answer.ok or text is None or text[:1] not in ("+", "."):
+            raise ProsodyError(self._mask("Prosody could not evaluate a query: %s" % answer.message))
+        return text
 
     def json(self, command):
         """Run one raw Lua line that prints JSON and return the decoded value."""

@@ -18,7 +18,6 @@ from ansible_collections.xmpp.stack.plugins.module_utils.prosody_shell import (
     ProsodyError,
     check_domain,
     check_localpart,
-    lua_json_call,
     one_line,
     split_jid,
 )
@@ -26,25 +25,43 @@ from ansible_collections.xmpp.stack.plugins.module_utils import scram
 
 STATES = ("present", "absent", "disabled")
 UPDATE_PASSWORD = ("always", "on_create")
-# How many account operations travel in one Lua line: big enough to make the shell's
-# per-line round trip negligible, small enough to keep each line a few hundred kB at most.
-BATCH = 200
+# How many account operations one helper call applies (its argument is staged over several
+# admin-shell lines, see prosody_shell.staged_call): the per-call round trip becomes negligible.
+BATCH = 500
+# Accounts read per call: answers stay far below what one admin-shell answer may carry.
+READ_CHUNK = 400
 
 # Session helpers of this module, defined once per shell session (each one Lua line).
 HELPERS = COMMON_HELPERS + [
     one_line("""
+> function xs_user_names(h)
+  local list = {};
+  for u in xs_um.users(h) do list[#list+1] = u end;
+  return list;
+end
+"""),
+    one_line("""
 > function xs_accounts(h, names)
   local accounts, roles = xs_sm.open(h, "accounts"), xs_sm.open(h, "account_roles");
   local default_role = xs_cm.get(h, "default_user_role") or "prosody:registered";
-  local out, list = {}, names;
-  if not list then list = {}; for u in xs_um.users(h) do list[#list+1] = u end end;
-  for _, u in ipairs(list) do
+  local out = {};
+  for _, u in ipairs(names) do
     local a = accounts:get(u);
     if a then
       local r = roles:get(u);
-      out[u] = { salt = a.salt, iteration_count = a.iteration_count, stored_key = a.stored_key,
-        server_key = a.server_key, disabled = a.disabled == true, role = r and r._default or default_role };
+      out[u] = { s = a.salt, i = a.iteration_count, k = a.stored_key and #a.stored_key or 0,
+        d = a.disabled == true or nil, r = r and r._default or default_role };
     end
+  end;
+  return out;
+end
+"""),
+    one_line("""
+> function xs_keys_differ(h, list)
+  local accounts, out = xs_sm.open(h, "accounts"), {};
+  for _, c in ipairs(list) do
+    local a = accounts:get(c[1]) or {};
+    if a.stored_key ~= c[2] or a.server_key ~= c[3] then out[#out+1] = c[1] end
   end;
   return out;
 end
@@ -163,17 +180,29 @@ def _one_user(item, defaults, where):
 
 def read_state(shell, entries, exclusive_host=None):
     """One read through the shell: host facts and the current records of the listed accounts."""
-    shell.check(HELPERS, "the session helpers")
+    shell.define(HELPERS)
     hosts = sorted(set(e["host"] for e in entries) | ({exclusive_host} if exclusive_host else set()))
-    info = {host: shell.json(lua_json_call("xs_host_info", host)) for host in hosts}
+    info = {host: shell.call_json("xs_host_info", host) for host in hosts}
     for host in hosts:
         _check_host(host, info[host])
     records = {}
     for host in hosts:
-        names = None if host == exclusive_host else sorted(e["name"] for e in entries if e["host"] == host)
-        found = shell.json(lua_json_call("xs_accounts", host, names)) if names is None or names else {}
-        records[host] = found if isinstance(found, dict) else {}
+        if host == exclusive_host:
+            names = sorted(shell.call_json("xs_user_names", host) or [])
+        else:
+            names = sorted(e["name"] for e in entries if e["host"] == host)
+        records[host] = {}
+        for start in range(0, len(names), READ_CHUNK):
+            found = shell.call_json("xs_accounts", host, names[start:start + READ_CHUNK])
+            for name, raw in (found.items() if isinstance(found, dict) else ()):
+                records[host][name] = _record(raw)
     return info, records
+
+
+def _record(raw):
+    """A compact account description from xs_accounts; the keys themselves stay in Prosody."""
+    return {"salt": raw.get("s"), "iteration_count": raw.get("i"), "disabled": bool(raw.get("d")),
+            "role": raw.get("r"), "hash": scram.HEX_LENGTH.get(raw.get("k") or 0)}
 
 
 def _check_host(host, info):
@@ -184,11 +213,11 @@ def _check_host(host, info):
                            % (host, info.get("component_module") or "component"))
 
 
-def plan_users(entries, info, records, exclusive_host=None, hash_workers=None):
+def plan_users(shell, entries, info, records, exclusive_host=None, hash_workers=None):
     """Compute what must change. Returns a list of steps: dicts with jid, host, name, actions,
     before and after (password states masked) and, for the apply phase, the wanted entry."""
     _check_wanted_against_server(entries, info)
-    verdicts = _password_verdicts(entries, info, records, hash_workers)
+    verdicts = _password_verdicts(shell, entries, info, records, hash_workers)
     plan = []
     for entry in entries:
         record = records[entry["host"]].get(entry["name"])
@@ -217,30 +246,49 @@ def _check_wanted_against_server(entries, info):
                                "internal_hashed" % (entry["host"], host_info.get("auth")))
 
 
-def _password_verdicts(entries, info, records, workers):
+def _password_verdicts(shell, entries, info, records, workers):
     """For each existing account whose password is managed: does the stored SCRAM match?
 
-    All comparisons run in one thread pool: each is one PBKDF2 at the stored iteration count.
+    Python recomputes the stored and server keys from the wanted password with the record's
+    salt and iteration count (one PBKDF2 each, in a thread pool), then Prosody compares them
+    with the stored keys, so the stored keys never leave the server. A record made with
+    another hash than the configured one does not match: it must be re-hashed.
     """
     jobs = []
+    verdicts = {}
     for entry in entries:
         record = records[entry["host"]].get(entry["name"])
-        if record and entry["state"] != "absent" and entry["password"] is not None \
-                and entry["update_password"] == "always":
-            jobs.append((entry, record, info[entry["host"]]["password_hash"]))
+        if not record or entry["state"] == "absent" or entry["password"] is None \
+                or entry["update_password"] != "always":
+            continue
+        hash_name = info[entry["host"]]["password_hash"]
+        if record["hash"] != hash_name or not record["salt"] or not isinstance(record["iteration_count"], int):
+            verdicts[entry["jid"]] = False
+        else:
+            jobs.append((entry, record, hash_name))
 
-    def verdict(job):
+    def candidate(job):
         entry, record, hash_name = job
-        return entry["jid"], scram.password_matches(entry["password"], record, hash_name)
+        keys = scram.derive(entry["password"], record["salt"], record["iteration_count"], hash_name)
+        return entry, keys
 
-    return dict(scram.run_parallel(verdict, jobs, workers))
+    by_host = {}
+    for entry, keys in scram.run_parallel(candidate, jobs, workers):
+        by_host.setdefault(entry["host"], []).append([entry["name"], keys[0], keys[1]])
+        verdicts[entry["jid"]] = True
+    for host, candidates in sorted(by_host.items()):
+        for start in range(0, len(candidates), READ_CHUNK):
+            differ = shell.call_json("xs_keys_differ", host, candidates[start:start + READ_CHUNK]) or []
+            for name in differ:
+                verdicts["%s@%s" % (name, host)] = False
+    return verdicts
 
 
 def _describe(record):
     if not record:
         return {"state": "absent"}
     return {"state": "disabled" if record.get("disabled") else "present", "role": record.get("role"),
-            "password_hash": scram.record_hash(record)}
+            "password_hash": record.get("hash")}
 
 
 def _plan_one(entry, host_info, record, password_ok):
@@ -271,9 +319,9 @@ def _plan_one(entry, host_info, record, password_ok):
         actions.append("disable")
         after["state"] = "disabled"
     elif entry["state"] == "present" and record.get("disabled"):
-        if record.get("stored_key") is None and entry["password"] is None:
+        if record.get("hash") is None and entry["password"] is None:
             raise ProsodyError("%s is disabled and has no password: give one to enable it" % entry["jid"])
-        if record.get("stored_key") is None and "password" not in actions:
+        if record.get("hash") is None and "password" not in actions:
             actions.insert(0, "password")
             after["password"] = "set"
         actions.append("enable")
@@ -296,7 +344,7 @@ def apply_plan(shell, plan, info, hash_workers=None):
     for host, ops in sorted(by_host.items()):
         for start in range(0, len(ops), BATCH):
             chunk = ops[start:start + BATCH]
-            results = shell.json(lua_json_call("xs_user_apply", host, [pair[0] for pair in chunk]))
+            results = shell.call_json("xs_user_apply", host, [pair[0] for pair in chunk])
             for (op, jid), result in zip(chunk, results):
                 if result is not True:
                     raise ProsodyError("Prosody refused to %s %s: %s" % (op[0], jid, result))

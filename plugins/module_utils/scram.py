@@ -22,7 +22,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 # Prosody's names for the hashes it can be configured with, and the hex length of their keys.
 HASHES = {"SHA-1": "sha1", "SHA-256": "sha256"}
-_HEX_LENGTH = {40: "SHA-1", 64: "SHA-256"}
+HEX_LENGTH = {40: "SHA-1", 64: "SHA-256"}
 MIN_ITERATIONS = 4096
 
 
@@ -81,7 +81,7 @@ def record_hash(record):
     key = (record or {}).get("stored_key")
     if not isinstance(key, str):
         return None
-    return _HEX_LENGTH.get(len(key))
+    return HEX_LENGTH.get(len(key))
 
 
 def password_matches(password, record, hash_name):

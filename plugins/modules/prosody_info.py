@@ -94,8 +94,8 @@ end
 
 def read_info(shell):
     """Facts as a dict; empty Lua tables come back as lists and are turned into dicts."""
-    shell.check(COMMON_HELPERS + [INFO_HELPER], "the session helpers")
-    info = shell.json('> require"prosody.util.json".encode(xs_info())')
+    shell.define(COMMON_HELPERS + [INFO_HELPER])
+    info = shell.call_json("xs_info")
     for key in ("hosts", "components"):
         if not isinstance(info.get(key), dict):
             info[key] = {}

@@ -13,10 +13,11 @@ version_added: 0.1.0
 description:
   - Creates, updates, disables and deletes accounts of a running Prosody 13 server, one account
     or many in one task, through a single admin-shell session.
-  - Passwords are compared for real with the stored SCRAM credentials (salt, iteration count,
-    stored key and server key, recomputed with the hash the host is configured with), so
-    C(changed) is true only when a password really differs, or when the stored credentials were
-    made with another hash than the configured one.
+  - Passwords are compared for real with the stored SCRAM credentials, so C(changed) is true
+    only when a password really differs, or when the stored credentials were made with another
+    hash than the configured one. The module reads each account's salt and iteration count,
+    recomputes the stored key and server key with hashlib for the host's configured hash, and
+    has Prosody compare them with the stored keys, which never leave the server.
   - New credentials are derived by the module itself, with a fresh salt and the host's
     iteration count, exactly as C(mod_auth_internal_hashed) makes them; the password never
     leaves the module's process.
@@ -152,7 +153,7 @@ def run_module(module, shell):
     entries = prosody_users.wanted_users(module.params)
     exclusive_host = module.params["host"] if module.params["exclusive"] else None
     info, records = prosody_users.read_state(shell, entries, exclusive_host)
-    plan = prosody_users.plan_users(entries, info, records, exclusive_host)
+    plan = prosody_users.plan_users(shell, entries, info, records, exclusive_host)
     changes, diff = prosody_users.summarize(plan)
     if changes and not module.check_mode:
         prosody_users.apply_plan(shell, plan, info)

@@ -8,7 +8,9 @@ It never pretends to be a server for protocol tests: those run against real Pros
 import json
 import re
 
-_CALL = re.compile(r'^> require"prosody\.util\.json"\.encode\((\w+)\((.*)\)\)$')
+from ansible_collections.xmpp.stack.plugins.module_utils.prosody_shell import MAX_LINE, staged_call, wire_length
+
+_CALL = re.compile(r'^> xs_json_out = require"prosody\.util\.json"\.encode\((\w+)\((.*)\)\); return xs_page\(1\)$')
 WRITE_HELPERS = ("xs_user_apply", "xs_room_apply", "xs_module_apply")
 
 
@@ -18,6 +20,9 @@ class RecordingShell:
         self.calls = []
         self.secrets = set()
 
+    def define(self, lines):
+        self.calls.extend(lines)
+
     def check(self, commands, what="command"):
         self.calls.extend(commands)
         return []
@@ -25,6 +30,13 @@ class RecordingShell:
     def run(self, commands):
         self.calls.extend(commands)
         return []
+
+    def call_json(self, function, *args):
+        staging, final = staged_call(function, args)
+        for line in staging + [final]:
+            assert wire_length(line) <= MAX_LINE, "a line the admin shell would refuse"
+        self.calls.extend(staging)
+        return self.json(final)
 
     def json(self, command):
         self.calls.append(command)

@@ -157,3 +157,33 @@ def test_invalid_jids_are_refused_with_the_jid_named(jid):
 def test_valid_jid_splits():
     assert ps.split_jid("alice@example.test") == ("alice", "example.test")
     assert ps.split_jid("élodie@xn--bcher-kva.test") == ("élodie", "xn--bcher-kva.test")
+
+
+def test_long_arguments_are_staged_in_lines_the_admin_socket_accepts():
+    ops = [["create", "user%d" % i, {"salt": "0f8fad5b-d9cb-469f-a165-70867728950e", "iteration_count": 10000,
+                                     "stored_key": "a" * 64, "server_key": "b" * 64}, "prosody:member", False]
+           for i in range(1000)]
+    staging, final = ps.staged_call("xs_user_apply", ["example.test", ops][0:1] + [ops])
+    assert staging[0] == "> xs_arg1 = {}"
+    assert all(ps.wire_length(line) <= ps.MAX_LINE for line in staging + [final])
+    assert final == ('> xs_json_out = require"prosody.util.json".encode(xs_user_apply("example.test",xs_arg1)); '
+                     'return xs_page(1)')
+    # Every op is sent exactly once, in order.
+    sent = "".join(staging[1:])
+    assert sent.count('{"create",') == 1000
+    assert sent.index('"user0"') < sent.index('"user999"')
+
+
+def test_short_calls_are_one_line():
+    assert ps.staged_call("xs_host_info", ["example.test"]) == (
+        [], '> xs_json_out = require"prosody.util.json".encode(xs_host_info("example.test")); return xs_page(1)')
+
+
+def test_a_single_oversized_value_is_refused():
+    with pytest.raises(ps.ProsodyError, match="too long for the admin shell"):
+        ps.staged_call("f", [["x" * 20000]])
+
+
+def test_wire_length_counts_xml_escapes():
+    assert ps.wire_length('a"b') == 8  # &quot;
+    assert ps.wire_length("<&>'") == 4 + 3 + 4 + 3 + 5

@@ -12,7 +12,7 @@ import pytest
 
 from ansible_collections.xmpp.stack.plugins.module_utils import prosody_users as pu
 from ansible_collections.xmpp.stack.plugins.module_utils import scram
-from ansible_collections.xmpp.stack.plugins.module_utils.prosody_shell import ProsodyError
+from ansible_collections.xmpp.stack.plugins.module_utils.prosody_shell import ProsodyError, lua_quote
 
 from shell_double import RecordingShell
 
@@ -37,14 +37,37 @@ HOSTS = {
 
 
 def make_shell(accounts=None):
+    """Answers as the session helpers would from these full records (keys stay 'server-side')."""
     accounts = accounts or {}
 
     def first_string(args):
         return re.match(r'"([^"]*)"', args).group(1)
 
+    def compact(args):
+        host = first_string(args)
+        names = re.findall(r'"([^"]*)"', args)[1:]
+        out = {}
+        for name in names:
+            rec = accounts.get(host, {}).get(name)
+            if rec:
+                out[name] = {"s": rec.get("salt"), "i": rec.get("iteration_count"), "k": len(rec.get("stored_key", "")),
+                             "d": rec.get("disabled") or None, "r": rec.get("role")}
+        return out
+
+    def keys_differ(args):
+        host = first_string(args)
+        differ = []
+        for name, stored, server in re.findall(r'\{"([^"]*)","([0-9a-f]*)","([0-9a-f]*)"\}', args):
+            rec = accounts.get(host, {}).get(name, {})
+            if (rec.get("stored_key"), rec.get("server_key")) != (stored, server):
+                differ.append(name)
+        return differ
+
     return RecordingShell({
         "xs_host_info": lambda args: HOSTS.get(first_string(args), {"exists": False}),
-        "xs_accounts": lambda args: accounts.get(first_string(args), {}),
+        "xs_user_names": lambda args: sorted(accounts.get(first_string(args), {})),
+        "xs_accounts": compact,
+        "xs_keys_differ": keys_differ,
         "xs_user_apply": lambda args: [True] * args.count('{"'),
     })
 
@@ -71,7 +94,7 @@ def plan_with_info(shell, **kwargs):
     entries = pu.wanted_users(p)
     exclusive_host = p["host"] if p["exclusive"] else None
     info, records = pu.read_state(shell, entries, exclusive_host)
-    return pu.plan_users(entries, info, records, exclusive_host, hash_workers=2), info
+    return pu.plan_users(shell, entries, info, records, exclusive_host, hash_workers=2), info
 
 
 def actions(plan):
@@ -155,7 +178,7 @@ def test_summary_and_diff_hold_no_secrets():
     changes, diff = pu.summarize(plan)
     assert changes == {"password": ["fixture@example.test"]}
     text = json.dumps(diff)
-    for secret in ("another one", FIXTURE["records"]["SHA-256"]["stored_key"], FIXTURE["records"]["SHA-256"]["salt"]):
+    for secret in ("another one", FIXTURE["records"]["SHA-256"]["stored_key"]):
         assert secret not in text
 
 
@@ -224,3 +247,12 @@ def test_password_comparisons_are_real_pbkdf2():
     plan = plan_for(shell, jid="fixture@example.test", password=PASSWORD)
     assert actions(plan) == {"fixture@example.test": ["password"]}
     assert scram.password_matches(PASSWORD, record(), "SHA-256")
+
+
+def test_stored_keys_never_leave_the_server_and_the_password_never_reaches_it():
+    shell = make_shell({"example.test": {"fixture": record()}})
+    plan_for(shell, jid="fixture@example.test", password=PASSWORD)
+    sent = "".join(shell.calls)
+    assert PASSWORD not in sent and lua_quote(PASSWORD) not in sent
+    # What Prosody is asked to compare are keys Python derived with the stored salt.
+    assert FIXTURE["records"]["SHA-256"]["stored_key"] in sent
