@@ -110,7 +110,7 @@ def login(server, jid, password, direct_tls=False):
     """Logs in and reports how: SASL mechanism used and offered, STARTTLS or direct TLS."""
     async def go():
         async with _session(server, jid, password, direct_tls, presence=False) as xmpp:
-            sasl = xmpp["feature_mechanisms"]
+            sasl = xmpp.plugin["feature_mechanisms"]
             return LoginResult(jid=str(xmpp.boundjid), mechanism=sasl.mech.name,
                                offered_mechanisms=sorted(sasl.mech_list),
                                starttls="starttls" in xmpp.features,
@@ -131,7 +131,7 @@ def exchange_message(server, sender, receiver, body):
                                  and received.set_result(m["body"]))
             tx2.add_event_handler("carbon_sent", lambda m: not carbon.done()
                                   and carbon.set_result(m["carbon_sent"]["body"]))
-            await tx2["xep_0280"].enable()
+            await tx2.plugin["xep_0280"].enable()
             tx.send_message(mto=rx.boundjid, mbody=body, mtype="chat")
             return {"received": await received, "carbon": await carbon}
     return _run(go())
@@ -143,7 +143,7 @@ def mam_bodies(server, account, with_jid=None):
         async with _session(server, *account) as xmpp:
             holder = {}
             # The plugin attaches the collected results to the reply it hands the callback.
-            await xmpp["xep_0313"].retrieve(with_jid=with_jid, callback=lambda iq: holder.update(iq=iq))
+            await xmpp.plugin["xep_0313"].retrieve(with_jid=with_jid, callback=lambda iq: holder.update(iq=iq))
             results = holder["iq"]["mam"]["results"]
             return [r["mam_result"]["forwarded"]["stanza"]["body"] for r in results]
     return _run(go())
@@ -153,7 +153,7 @@ def disco_info(server, account, target=None):
     """(identities, features) of target (default: the account's domain)."""
     async def go():
         async with _session(server, *account, presence=False) as xmpp:
-            info = await xmpp["xep_0030"].get_info(jid=target or server.domain)
+            info = await xmpp.plugin["xep_0030"].get_info(jid=target or server.domain)
             return (set(info["disco_info"]["identities"]), set(info["disco_info"]["features"]))
     return _run(go())
 
@@ -162,7 +162,7 @@ def contact_addresses(server, account):
     """XEP-0157: {field var: [values]} of the server's serverinfo form in disco#info."""
     async def go():
         async with _session(server, *account, presence=False) as xmpp:
-            info = await xmpp["xep_0030"].get_info(jid=server.domain)
+            info = await xmpp.plugin["xep_0030"].get_info(jid=server.domain)
             fields = {}
             for form in info.xml.iter("{jabber:x:data}x"):
                 for fld in form.iter("{jabber:x:data}field"):
@@ -189,7 +189,7 @@ def disco_items(server, account, target=None):
     """JIDs of the items of target (default: the account's domain)."""
     async def go():
         async with _session(server, *account, presence=False) as xmpp:
-            items = await xmpp["xep_0030"].get_items(jid=target or server.domain)
+            items = await xmpp.plugin["xep_0030"].get_items(jid=target or server.domain)
             return {str(item[0]) for item in items["disco_items"]["items"]}
     return _run(go())
 
@@ -199,7 +199,7 @@ def muc_history(server, speaker, listener, room, bodies):
     history the room sent listener on join."""
     async def go():
         async with _session(server, *speaker) as xmpp:
-            await xmpp["xep_0045"].join_muc_wait(room, "speaker", maxstanzas=0, timeout=TIMEOUT)
+            await xmpp.plugin["xep_0045"].join_muc_wait(room, "speaker", maxstanzas=0, timeout=TIMEOUT)
             # The room's echo of the last message proves all of them are in its history.
             echoed = asyncio.get_running_loop().create_future()
             xmpp.add_event_handler("groupchat_message", lambda m: m["body"] == bodies[-1]
@@ -209,7 +209,7 @@ def muc_history(server, speaker, listener, room, bodies):
             await echoed
             # The speaker stays: a room that is not persistent ends when its last occupant leaves.
             async with _session(server, *listener) as other:
-                _, _, _, history = await other["xep_0045"].join_muc_wait(
+                _, _, _, history = await other.plugin["xep_0045"].join_muc_wait(
                     room, "listener", maxstanzas=20, timeout=TIMEOUT)
                 return [message["body"] for message in history]
     return _run(go())
@@ -274,7 +274,7 @@ def try_register(server, username, password):
     would. Returns (feature advertised, error condition or None if the server accepted)."""
     async def go():
         xmpp = _client(server, f"{username}@{server.domain}", password, direct_tls=False)
-        xmpp["xep_0077"].force_registration = True
+        xmpp.plugin["xep_0077"].force_registration = True
         done = asyncio.get_running_loop().create_future()
         advertised = {}
 
