@@ -1,0 +1,101 @@
+"""Prosody's data moves from files to PostgreSQL and survives restarts and re-runs.
+
+The steps run in order and build on each other: accounts (our prosody_user module), a client
+fills internal storage, migrate_to_sql.yml moves it, the client and psql find every item, then
+Prosody is restarted and the roles re-run.
+"""
+import json
+
+import chat
+from conftest import (DB_HOST, DOMAIN, PROJECT, ROOM, SCENARIO, XMPP_HOST, admin_sql, run_playbook,
+                      task_results)
+
+CHAT = [f"stored message {n}" for n in range(3)]
+ROOM_SAYS = [f"room message {n}" for n in range(2)]
+LATER = "written on SQL, before the restart"
+
+
+def counts(report, task_name):
+    raw = task_results(report, task_name)[0]["stdout"]
+    return json.loads(raw[raw.index("{"):raw.rindex("}") + 1])
+
+
+def test_accounts_come_from_the_user_module(accounts):
+    _, users_file = accounts
+    report = run_playbook(PROJECT / "playbooks/users.yml", "-e", f"@{users_file}",
+                          "-e", "xmpp_users_target=xmpp_servers")
+    assert report["stats"][XMPP_HOST]["changed"] == 1
+
+
+def test_client_fills_internal_storage(xmpp_host, server, accounts):
+    users, _ = accounts
+    chat.fill(server, users["alice"], users["bob"], ROOM, CHAT, ROOM_SAYS)
+    data = "/var/lib/prosody/example%2etest"
+    assert xmpp_host.file(f"{data}/archive/alice.list").exists
+    assert xmpp_host.file(f"{data}/roster/alice.dat").exists
+    assert xmpp_host.file("/var/lib/prosody/conference%2eexample%2etest/persistent.dat").exists
+
+
+def test_migration_keeps_every_item(accounts):
+    report = run_playbook(PROJECT / "playbooks/migrate_to_sql.yml", "-e", "prosody_storage=sql")
+    before = counts(report, "Count the data in internal storage")
+    after = counts(report, "Count the data in SQL storage")
+    assert before["accounts"] == 2
+    assert before["roster_items"] == 1
+    assert before["archived_messages"] == 2 * len(CHAT)  # alice's sent and bob's received copies
+    assert before["rooms"] == 1
+    assert before["room_messages"] >= len(ROOM_SAYS)
+    assert after == before
+
+
+def test_prosody_now_runs_on_sql(xmpp_host):
+    answer = xmpp_host.run('prosodyctl shell "> return require\\"prosody.core.configmanager\\".get(\\"*\\", \\"storage\\")"')
+    assert "Result: sql" in answer.stdout
+
+
+def test_client_sees_its_data_after_the_migration(server, accounts):
+    users, _ = accounts
+    seen = chat.what_alice_sees(server, users["alice"], ROOM)
+    assert seen["roster"] == {users["bob"][0]}
+    assert seen["archive"] == CHAT
+    assert [body for body in seen["room_archive"] if body] == ROOM_SAYS
+    assert seen["persistent"]
+
+
+def test_the_data_lives_in_postgresql(db_host):
+    assert admin_sql(db_host, "SELECT count(DISTINCT \"user\") FROM prosody "
+                         f"WHERE host = '{DOMAIN}' AND store = 'accounts'") == "2"
+    assert admin_sql(db_host, f"SELECT count(*) FROM prosodyarchive WHERE host = '{DOMAIN}' "
+                         "AND store = 'archive'") == str(2 * len(CHAT))
+    assert admin_sql(db_host, f"SELECT key FROM prosody WHERE host = 'conference.{DOMAIN}' "
+                         "AND store = 'persistent'") == ROOM
+    assert admin_sql(db_host, "SELECT tableowner FROM pg_tables WHERE tablename = 'prosodyarchive'") == "prosody"
+
+
+def test_database_password_is_readable_only_by_prosody(xmpp_host, db_password):
+    holders = xmpp_host.run(f"grep -rlF -- {db_password} /etc/prosody").stdout.split()
+    assert holders, "Prosody must get the password from somewhere under /etc/prosody"
+    for path in holders:
+        found = xmpp_host.file(path)
+        assert found.mode & 0o007 == 0, path
+        assert found.group == "prosody", path
+
+
+def test_restart_and_rerun_keep_everything(xmpp_host, server, accounts):
+    users, _ = accounts
+    chat.send_chat(server, users["alice"], users["bob"], LATER)
+    assert xmpp_host.run("systemctl restart prosody").rc == 0
+    report = run_playbook(SCENARIO / "converge.yml", "-e", "prosody_storage=sql")
+    assert report["stats"][XMPP_HOST]["changed"] == 0
+    assert report["stats"][DB_HOST]["changed"] == 0
+    seen = chat.what_alice_sees(server, users["alice"], ROOM)
+    assert seen["roster"] == {users["bob"][0]}
+    assert seen["archive"] == CHAT + [LATER]
+    assert [body for body in seen["room_archive"] if body] == ROOM_SAYS
+    assert seen["persistent"]
+
+
+def test_second_migration_run_changes_nothing():
+    report = run_playbook(PROJECT / "playbooks/migrate_to_sql.yml", "-e", "prosody_storage=sql")
+    assert report["stats"][XMPP_HOST]["changed"] == 0
+    assert not task_results(report, "Copy every store from the files to SQL")
