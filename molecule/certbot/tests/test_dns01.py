@@ -1,0 +1,78 @@
+"""DNS-01 with Debian 12's certbot: RFC 2136 updates of the dns.test zone on certbot-pebble's BIND."""
+
+import os
+import pathlib
+import re
+
+import pytest
+import testinfra
+
+testinfra_hosts = ["ansible://certbot-dns"]
+
+LINEAGE = "xmpp.dns.test"
+DOMAINS = ["xmpp.dns.test", "conference.xmpp.dns.test"]
+LIVE = f"/etc/letsencrypt/live/{LINEAGE}"
+CREDENTIALS = "/etc/letsencrypt/xmpp-stack-rfc2136.ini"
+TEST_CA = "/usr/local/share/pebble-test-ca.pem"
+# scripts/molecule-scenario.sh keeps each step's output here before verify runs.
+STEPS = ("converge", "idempotence", "check")
+
+
+@pytest.fixture(scope="module")
+def dns_server():
+    return testinfra.get_host("ansible://certbot-pebble", ansible_inventory=os.environ["MOLECULE_INVENTORY_FILE"])
+
+
+@pytest.fixture(scope="module")
+def tsig_secret(dns_server):
+    return dns_server.file("/etc/bind/certbot-test.secret").content_string.strip()
+
+
+def test_debian_12_with_rfc2136_plugin(host):
+    assert host.system_info.codename == "bookworm"
+    assert host.package("python3-certbot-dns-rfc2136").is_installed
+
+
+def test_certificate_from_pebble_for_every_name(host):
+    fetch = (
+        "import ssl, urllib.request; "
+        f"ctx = ssl.create_default_context(cafile='{TEST_CA}'); "
+        "print(urllib.request.urlopen('https://certbot-pebble:15000/roots/0', context=ctx).read().decode())"
+    )
+    root = host.check_output(f'python3 -c "{fetch}"')
+    host.check_output(f"cat > /tmp/pebble-root.pem <<'EOF'\n{root}\nEOF")
+    verify = host.run(f"openssl verify -CAfile /tmp/pebble-root.pem -untrusted {LIVE}/chain.pem {LIVE}/cert.pem")
+    assert verify.rc == 0 and verify.stdout.strip().endswith("OK"), verify.stdout + verify.stderr
+    san = host.check_output(f"openssl x509 -noout -ext subjectAltName -in {LIVE}/cert.pem")
+    assert sorted(re.findall(r"DNS:([^,\s]+)", san)) == sorted(DOMAINS)
+
+
+def test_renewals_use_dns01(host):
+    conf = host.file(f"/etc/letsencrypt/renewal/{LINEAGE}.conf").content_string
+    assert "authenticator = dns-rfc2136" in conf
+    assert f"dns_rfc2136_credentials = {CREDENTIALS}" in conf
+
+
+def test_tsig_key_readable_by_root_only(host, tsig_secret):
+    creds = host.file(CREDENTIALS)
+    assert (creds.user, creds.group, creds.mode) == ("root", "root", 0o600)
+    holds_secret = f"dns_rfc2136_secret = {tsig_secret}" in creds.content_string
+    assert holds_secret, "the credentials file does not hold the TSIG secret"
+
+
+def test_challenge_record_removed(dns_server):
+    # certbot deletes its TXT record after validation: the zone holds no challenge left over.
+    answer = dns_server.check_output("dig +short TXT _acme-challenge.xmpp.dns.test @127.0.0.1")
+    assert answer == ""
+    assert "ns.dns.test" in dns_server.check_output("dig +short NS dns.test @127.0.0.1")
+
+
+def test_tsig_secret_not_in_ansible_output(tsig_secret):
+    root = pathlib.Path(os.environ["MOLECULE_PROJECT_DIRECTORY"]) / "artifacts" / "molecule" / "certbot"
+    for step in STEPS:
+        text = (root / f"{step}.log").read_text(encoding="utf-8", errors="replace")
+        # The log is a run of this role on this host, not an empty or foreign file...
+        assert "Configure | Write the rfc2136 TSIG credentials" in text and "certbot-dns" in text, step
+        # ...and the secret appears nowhere in it; a bare boolean keeps pytest from printing it.
+        leaked = tsig_secret in text
+        assert not leaked, f"the TSIG secret appears in the {step} output"
