@@ -144,11 +144,11 @@ def test_secret_not_in_the_journal(host, secret):
 def test_config_checker_refuses_what_coturn_would_skip(host):
     bad = "/tmp/turnserver-bad.conf"
     host.run(f"printf 'no-cli\\ndenied-peer-ip=10.0.0.0-9.255.255.255\\nno-tcp-relays\\n' > {bad}")
-    result = host.run(f"/usr/local/sbin/coturn-check-config {bad}")
+    result = host.run(f"python3 /usr/local/lib/xmpp-stack/coturn_check_config.py {bad}")
     assert result.rc == 1
     assert "line 2: denied-peer-ip is not a range" in result.stderr
     assert "line 3: unknown option 'no-tcp-relays'" in result.stderr
-    assert host.run(f"/usr/local/sbin/coturn-check-config {CONFIG}").rc == 0
+    assert host.run(f"python3 /usr/local/lib/xmpp-stack/coturn_check_config.py {CONFIG}").rc == 0
 
 
 def test_debian_build_has_no_prometheus_endpoint(host):

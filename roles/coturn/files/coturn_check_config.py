@@ -1,11 +1,10 @@
-#!/usr/bin/python3
 """Check a turnserver.conf before coturn uses it.
 
 coturn has no check mode and skips what it does not understand with a log line, so a typo in a
 security option (denied-peer-ip, no-tcp-relay, ...) would silently weaken the relay. This refuses
 unknown options, bad ports and addresses, and TLS files coturn could not read.
 Values are never printed: the file holds the shared secret.
-Usage: coturn-check-config FILE
+Usage: python3 coturn_check_config.py FILE
 """
 import ipaddress
 import os
@@ -32,8 +31,9 @@ def read_options(path):
             line = line.strip()
             if not line or line.startswith("#"):
                 continue
-            name, _, value = line.partition("=")
-            yield number, name.strip(), value.strip().strip('"') if _ else None
+            name, equals, value = line.partition("=")
+            # A flag (no "=") has no value; quotes around a value are coturn's, not the value's.
+            yield number, name.strip(), value.strip().strip('"') if equals else None
 
 
 def check_value(name, value):
@@ -47,8 +47,8 @@ def check_value(name, value):
             for part in value.split("/"):
                 ipaddress.ip_address(part)
         if name in RANGE_OPTIONS:
-            first, _, last = value.partition("-")
-            first, last = ipaddress.ip_address(first), ipaddress.ip_address(last or first)
+            first, last = value.split("-", 1) if "-" in value else (value, value)
+            first, last = ipaddress.ip_address(first), ipaddress.ip_address(last)
             if first.version != last.version or first > last:
                 return "is not a range from a lower to a higher address of one family"
         if name in FILE_OPTIONS and not os.path.isfile(value):
