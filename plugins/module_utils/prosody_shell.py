@@ -42,6 +42,10 @@ def wire_length(line):
 
 
 NOT_RUNNING_HINT = "Unable to connect to server"
+# Starting a session: how long the first answer may take, and how often to try.
+READY_TIMEOUT = 10
+READY_ATTEMPTS = 4
+READY_PAUSE = 2
 
 # Localpart characters that RFC 7622 forbids (plus whitespace), checked before anything is sent.
 _LOCALPART_FORBIDDEN = set("\"&'/:<>@")
@@ -271,13 +275,49 @@ class ProsodyShell:
 
     # -- process handling -------------------------------------------------------------------
     def _start(self):
+        """Open the session and wait until Prosody answers a first line.
+
+        Right after Prosody was restarted (a role's handler), a shell may connect and then
+        never be answered, or find no socket yet: such a start is retried a few times before
+        the last error is reported.
+        """
+        error = None
+        for attempt in range(READY_ATTEMPTS):
+            if attempt:
+                time.sleep(READY_PAUSE)
+            self._spawn()
+            try:
+                # Marker 0 is the readiness probe; commands are numbered from 1.
+                self._send('> "%s" .. " 0"\n' % _MARK_PREFIX)
+                self._collect(0, 0, min(self.timeout, READY_TIMEOUT))
+                return
+            except ProsodyError as exc:
+                error = exc
+                self._kill()
+        raise error
+
+    def _spawn(self):
         self.sessions += 1
+        self._buffer = b""
         env = dict(os.environ, LANG="C.UTF-8", LC_ALL="C.UTF-8")
         try:
             self._proc = self._popen(self.argv, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
                                      stderr=subprocess.STDOUT, env=env)
         except OSError as exc:
             raise ProsodyError("cannot run %s: %s" % (self.argv[0], exc))
+
+    def _send(self, text):
+        try:
+            self._proc.stdin.write(text.encode("utf-8"))
+            self._proc.stdin.flush()
+        except (BrokenPipeError, OSError):
+            pass  # the reader reports why the shell went away
+
+    def _kill(self):
+        if self._proc is not None:
+            self._proc.kill()
+            self._proc.wait()
+            self._proc = None
 
     def close(self):
         """End the session (end of input makes prosodyctl exit)."""
@@ -306,13 +346,13 @@ class ProsodyShell:
                 text = text.replace(secret, "********")
         return text
 
-    def _read_line(self, deadline):
+    def _read_line(self, deadline, timeout):
         """Read one output line, failing when the server goes away or the timeout passes."""
         out = self._proc.stdout
         while b"\n" not in self._buffer:
             remaining = deadline - time.monotonic()
             if remaining <= 0:
-                raise ProsodyError("prosodyctl shell did not answer within %s s" % self.timeout)
+                raise ProsodyError("prosodyctl shell did not answer within %s s" % timeout)
             ready = select.select([out], [], [], remaining)[0]
             if not ready:
                 continue
@@ -339,23 +379,19 @@ class ProsodyShell:
             if "\n" in command or "\r" in command:
                 raise ProsodyError("internal error: a shell command spans several lines")
             self._counter += 1
-            data = ('%s\n> "%s" .. " %d"\n' % (command, _MARK_PREFIX, self._counter)).encode("utf-8")
-            try:
-                self._proc.stdin.write(data)
-                self._proc.stdin.flush()
-            except (BrokenPipeError, OSError):
-                pass  # the reader below reports why the shell went away
+            self._send('%s\n> "%s" .. " %d"\n' % (command, _MARK_PREFIX, self._counter))
             self.commands_sent += 1
             answers.extend(self._collect(self._counter, self._counter))
         return answers
 
-    def _collect(self, first, last):
-        deadline = time.monotonic() + self.timeout
+    def _collect(self, first, last, timeout=None):
+        timeout = timeout or self.timeout
+        deadline = time.monotonic() + timeout
         answers = {}
         current = []
         seen = []
         while True:
-            line = self._read_line(deadline)
+            line = self._read_line(deadline, timeout)
             if line is None:
                 break
             seen.append(line)

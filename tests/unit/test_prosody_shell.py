@@ -105,7 +105,8 @@ def test_check_raises_on_the_first_refusal_and_masks_secrets():
     assert str(err.value) == "Prosody refused the test: User ********"
 
 
-def test_a_stopped_server_is_reported_clearly():
+def test_a_stopped_server_is_reported_clearly(monkeypatch):
+    monkeypatch.setattr(ps, "READY_PAUSE", 0)
     shell = ps.ProsodyShell(timeout=10, popen=transcript_popen("shell_not_running.txt", 1))
     with pytest.raises(ps.ProsodyError, match="Prosody is not running or mod_admin_shell is not enabled"):
         shell.run(["> 1"])
@@ -118,15 +119,19 @@ def test_a_missing_prosodyctl_is_reported_clearly():
         shell.run(["> 1"])
 
 
-def test_a_silent_server_times_out():
+def test_a_silent_server_is_retried_then_reported(monkeypatch):
     import subprocess
 
+    starts = []
+
     def popen(argv, **kwargs):
+        starts.append(argv)
         return subprocess.Popen(["sleep", "5"], **kwargs)
+    monkeypatch.setattr(ps, "READY_PAUSE", 0)
     shell = ps.ProsodyShell(timeout=0.3, popen=popen)
-    with pytest.raises(ps.ProsodyError, match="did not answer within"):
+    with pytest.raises(ps.ProsodyError, match="did not answer within 0.3 s"):
         shell.run(["> 1"])
-    shell._proc.kill()
+    assert len(starts) == ps.READY_ATTEMPTS
     shell.close()
 
 
