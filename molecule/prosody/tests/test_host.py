@@ -85,3 +85,20 @@ def test_metrics_served_to_localhost(host):
                       "print(u.urlopen('http://127.0.0.1:5280/metrics').read().decode())\"")
     assert result.rc == 0
     assert "prosody_" in result.stdout
+
+
+def test_accounts_stored_in_the_configured_backend(host, accounts):
+    settings = host.ansible.get_variables()
+    domain = settings["prosody_test_domain"]
+    if settings.get("prosody_storage", "internal") == "sql":
+        query = ("import sqlite3; db = sqlite3.connect('file:/var/lib/prosody/prosody.sqlite?mode=ro', "
+                 "uri=True); print(db.execute('select count(*) from prosody where host=? and "
+                 f"store=? and user=?', ('{domain}', 'accounts', 'alice')).fetchone()[0])")
+        result = host.run(f'python3 -c "{query}"')
+        assert result.rc == 0, result.stderr
+        assert int(result.stdout) > 0
+        assert not host.file(f"/var/lib/prosody/{domain.replace('.', '%2e')}/accounts").exists
+    else:
+        account = host.file(f"/var/lib/prosody/{domain.replace('.', '%2e')}/accounts/alice.dat")
+        assert account.user == "prosody"
+        assert account.mode & 0o007 == 0  # the service's UMask keeps data from other users
