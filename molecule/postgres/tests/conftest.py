@@ -62,6 +62,8 @@ def ansible_playbook(*args):
         f"{PROJECT}/.cache/collections:{PROJECT}/.venv/lib/python3.11/site-packages"
     )
     env["ANSIBLE_FORCE_COLOR"] = "0"
+    # Results as one JSON line each: messages stay unwrapped for the tests to search.
+    env["ANSIBLE_CALLBACK_RESULT_FORMAT"] = "json"
     inventory = os.environ.get("MOLECULE_INVENTORY_FILE")
     assert inventory, "run the tests through molecule verify (MOLECULE_INVENTORY_FILE unset)"
     return subprocess.run(
