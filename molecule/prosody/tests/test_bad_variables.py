@@ -12,6 +12,8 @@ CASES = {
     "seed name that does not exist": ({"prosody_extra_modules": ["fast"]}, "sasl2_fast"),
     "prometheus module": ({"prosody_extra_modules": ["prometheus"]}, "http_openmetrics"),
     "unknown module": ({"prosody_extra_modules": ["no_such_module_xyz"]}, "no_such_module_xyz"),
+    "conflicting modules": ({"prosody_extra_modules": ["pep_simple"]}, "pep_simple"),
+    "provider in a module list": ({"prosody_extra_modules": ["auth_ldap"]}, "prosody_authentication"),
     "component module on a user host": ({"prosody_extra_modules": ["muc_mam"]}, "muc_mam"),
     "VirtualHost that is not a domain": (
         {"prosody_virtual_hosts": [{"name": "not a domain!"}]}, "not a domain!"),
