@@ -157,9 +157,13 @@ def test_prosody_serves_pebble_certificate(host, address, pebble_root, port, sta
 
 def test_forced_renewal_reaches_prosody_without_restart(host, address, pebble_root):
     old_serial, old_count, pid = live_serial(host), archive_count(host), prosody_pid(host)
-    renew = host.run(
-        f"REQUESTS_CA_BUNDLE={TEST_CA} certbot renew --force-renewal --no-random-sleep-on-renew"
-    )
+    for _attempt in range(3):
+        renew = host.run(
+            f"REQUESTS_CA_BUNDLE={TEST_CA} certbot renew --force-renewal --no-random-sleep-on-renew"
+        )
+        # Pebble rejects 5 % of good nonces on purpose; RFC 8555 says retry (certbot.timer would).
+        if renew.rc == 0 or "anti-replay nonce" not in renew.stdout + renew.stderr:
+            break
     assert renew.rc == 0, renew.stderr
     new_serial = live_serial(host)
     assert new_serial != old_serial and archive_count(host) == old_count + 1
