@@ -397,7 +397,12 @@ class ProsodyShell:
             seen.append(line)
             self.output_bytes += len(line) + 1
             if line.startswith(_ECHO_PREFIX):
-                continue
+                # Without readline the shell echoes "prosody> INPUT"; with lua-readline installed
+                # it prints the prompt and the answer on one line: "prosody> | Result: ...".
+                while line.startswith(_ECHO_PREFIX):
+                    line = line[len(_ECHO_PREFIX):]
+                if not line.startswith(("| ", "! ")):
+                    continue
             match = _MARK_RE.match(line)
             if match:
                 number = int(match.group(1))

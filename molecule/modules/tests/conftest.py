@@ -27,7 +27,8 @@ def address():
 
 @pytest.fixture(scope="session")
 def cafile():
-    return os.path.join(EPHEMERAL, "example.test.crt")
+    """The prosody role's lab CA (prosody_selfsigned_ca_dir in molecule.yml)."""
+    return os.path.join(EPHEMERAL, "ca", "ca.crt")
 
 
 def secret(name):
