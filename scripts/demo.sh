@@ -10,9 +10,12 @@ mkdir -p artifacts/demo
 
 say "starting the local test hosts"
 ansible-playbook "${inv[@]}" scripts/demo/hosts.yml >artifacts/demo/hosts.log
+subnet=$(docker network inspect xmpp-stack-demo -f '{{ (index .IPAM.Config 0).Subnet }}')
+peer_range=$(python3 -c 'import ipaddress,sys; n=ipaddress.ip_network(sys.argv[1]); print(f"{n[0]}-{n[-1]}")' "$subnet")
 say "deploying with playbooks/site.yml (log: artifacts/demo/site.log)"
 t0=$SECONDS
-ansible-playbook "${inv[@]}" -e @scripts/demo/vars.yml playbooks/site.yml >artifacts/demo/site.log 2>&1 \
+ansible-playbook "${inv[@]}" -e @scripts/demo/vars.yml \
+  -e "{\"coturn_allowed_peer_ips\": [\"$peer_range\"]}" playbooks/site.yml >artifacts/demo/site.log 2>&1 \
   || { tail -40 artifacts/demo/site.log; exit 1; }
 sed -n '/PLAY RECAP/,$p' artifacts/demo/site.log
 say "site.yml took $((SECONDS - t0)) s"
