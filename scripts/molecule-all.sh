@@ -2,7 +2,7 @@
 # Runs the given Molecule scenarios JOBS at a time; fails if any failed, and names them.
 # Usage: scripts/molecule-all.sh JOBS SCENARIO...
 set -uo pipefail
-cd "$(dirname "$0")/.."
+cd "$(dirname "$0")/.." || exit 1
 jobs=$1; shift
 mkdir -p artifacts/molecule
 for s in "$@"; do rm -f "artifacts/molecule/$s.passed"; done

@@ -8,7 +8,6 @@ HERE=$(cd "$(dirname "$0")" && pwd)
 SUITES=(trixie bookworm)
 IMAGE_REPO=xmpp-stack/debian
 CACHE_PORT=3142
-STATE_DIR=/var/lib/xmpp-stack
 LOG_DIR=/var/log/xmpp-stack
 # Everything the image build depends on: a change here changes the tag and rebuilds.
 INCLUDE_PKGS=systemd,systemd-sysv,python3,python3-apt,sudo,dbus,iproute2,ca-certificates,procps,gnupg

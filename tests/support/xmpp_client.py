@@ -209,7 +209,7 @@ def muc_history(server, speaker, listener, room, bodies):
             await echoed
             # The speaker stays: a room that is not persistent ends when its last occupant leaves.
             async with _session(server, *listener) as other:
-                _, _, _, history = await other.plugin["xep_0045"].join_muc_wait(
+                _unused, _unused, _unused, history = await other.plugin["xep_0045"].join_muc_wait(
                     room, "listener", maxstanzas=20, timeout=TIMEOUT)
                 return [message["body"] for message in history]
     return _run(go())
@@ -265,7 +265,7 @@ def upload_and_fetch(server, account, data, filename="probe.txt", content_type="
     put_url, get_url, put_headers = _run(slot())
     put_headers.update({"Content-Type": content_type, "Content-Length": str(len(data))})
     put_status = https_request(server, put_url, "PUT", data, put_headers)[0]
-    get_status, _, fetched, _ = https_request(server, get_url)
+    get_status, _unused, fetched, _unused = https_request(server, get_url)
     return put_status, get_status, fetched, get_url
 
 
@@ -314,7 +314,7 @@ def bosh_session(server):
     body = (f"<body rid='{rid}' to='{server.domain}' xml:lang='en' wait='10' hold='1' ver='1.6' "
             "xmpp:version='1.0' xmlns='http://jabber.org/protocol/httpbind' "
             "xmlns:xmpp='urn:xmpp:xbosh'/>")
-    status, _, payload, _ = https_request(
+    status, _unused, payload, _unused = https_request(
         server, f"https://{server.domain}:{server.https_port}/http-bind", "POST", body.encode(),
         {"Content-Type": "text/xml; charset=utf-8"})
     root = ET.fromstring(payload)
@@ -354,7 +354,7 @@ def websocket_open(server):
     while b"\r\n\r\n" not in response:
         response += tls.recv(1)
     lines = response.decode().split("\r\n")
-    headers = {k.lower(): v.strip() for k, _, v in (line.partition(":") for line in lines[1:] if line)}
+    headers = {k.lower(): v.strip() for k, _unused, v in (line.partition(":") for line in lines[1:] if line)}
     tls.sendall(_ws_frame(f'<open xmlns="urn:ietf:params:xml:ns:xmpp-framing" to="{server.domain}" '
                           'version="1.0"/>'))
     first = _ws_read_frame(tls)

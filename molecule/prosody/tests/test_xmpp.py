@@ -38,7 +38,7 @@ def test_wrong_password_refused(server, accounts):
 
 def test_in_band_registration_refused(server):
     name = f"mallory{uuid.uuid4().hex[:8]}"
-    _, outcome = try_register(server, name, "Mallory-pass-1234")
+    _unused, outcome = try_register(server, name, "Mallory-pass-1234")
     assert outcome not in (None, "logged-in")
     with pytest.raises(LoginFailed):
         login(server, f"{name}@{server.domain}", "Mallory-pass-1234")
@@ -64,7 +64,7 @@ def test_server_disco_features(server, accounts):
 
 
 def test_account_disco_features(server, accounts):
-    _, features = disco_info(server, accounts["alice"], target=accounts["alice"][0])
+    _unused, features = disco_info(server, accounts["alice"], target=accounts["alice"][0])
     for feature in ("http://jabber.org/protocol/pubsub#publish", "urn:xmpp:push:0",
                     "urn:xmpp:mam:2", "urn:xmpp:pep-vcard-conversion:0"):
         assert feature in features
@@ -77,7 +77,7 @@ def test_muc_room_history(server, accounts):
 
 
 def test_muc_room_features(server, accounts):
-    _, features = disco_info(server, accounts["alice"], target=f"conference.{server.domain}")
+    _unused, features = disco_info(server, accounts["alice"], target=f"conference.{server.domain}")
     assert "http://jabber.org/protocol/muc" in features
     assert "urn:xmpp:mam:2" in features
 
@@ -106,7 +106,7 @@ def test_websocket_stream(server):
 
 
 def test_host_meta_announces_websocket_and_bosh(server):
-    status, _, body, _ = https_request(server, f"https://{server.domain}:5281/.well-known/host-meta")
+    status, _unused, body, _unused = https_request(server, f"https://{server.domain}:5281/.well-known/host-meta")
     assert status == 200
     assert b"urn:xmpp:alt-connections:websocket" in body
     assert b"urn:xmpp:alt-connections:xbosh" in body
