@@ -21,14 +21,14 @@ def counts(report, task_name):
 
 
 def test_accounts_come_from_the_user_module(accounts):
-    _, users_file = accounts
+    _unused, users_file = accounts
     report = run_playbook(PROJECT / "playbooks/users.yml", "-e", f"@{users_file}",
                           "-e", "xmpp_users_target=xmpp_servers")
     assert report["stats"][XMPP_HOST]["changed"] == 1
 
 
 def test_client_fills_internal_storage(xmpp_host, server, accounts):
-    users, _ = accounts
+    users, _unused = accounts
     chat.fill(server, users["alice"], users["bob"], ROOM, CHAT, ROOM_SAYS)
     data = "/var/lib/prosody/example%2etest"
     assert xmpp_host.file(f"{data}/archive/alice.list").exists
@@ -54,7 +54,7 @@ def test_prosody_now_runs_on_sql(xmpp_host):
 
 
 def test_client_sees_its_data_after_the_migration(server, accounts):
-    users, _ = accounts
+    users, _unused = accounts
     seen = chat.what_alice_sees(server, users["alice"], ROOM)
     assert seen["roster"] == {users["bob"][0]}
     assert seen["archive"] == CHAT
@@ -63,12 +63,13 @@ def test_client_sees_its_data_after_the_migration(server, accounts):
 
 
 def test_the_data_lives_in_postgresql(db_host):
-    assert admin_sql(db_host, "SELECT count(DISTINCT \"user\") FROM prosody "
-                         f"WHERE host = '{DOMAIN}' AND store = 'accounts'") == "2"
-    assert admin_sql(db_host, f"SELECT count(*) FROM prosodyarchive WHERE host = '{DOMAIN}' "
-                         "AND store = 'archive'") == str(2 * len(CHAT))
-    assert admin_sql(db_host, f"SELECT key FROM prosody WHERE host = 'conference.{DOMAIN}' "
-                         "AND store = 'persistent'") == ROOM
+    accounts = ("SELECT count(DISTINCT \"user\") FROM prosody "
+                f"WHERE host = '{DOMAIN}' AND store = 'accounts'")
+    archive = f"SELECT count(*) FROM prosodyarchive WHERE host = '{DOMAIN}' AND store = 'archive'"
+    rooms = f"SELECT key FROM prosody WHERE host = 'conference.{DOMAIN}' AND store = 'persistent'"
+    assert admin_sql(db_host, accounts) == "2"
+    assert admin_sql(db_host, archive) == str(2 * len(CHAT))
+    assert admin_sql(db_host, rooms) == ROOM
     assert admin_sql(db_host, "SELECT tableowner FROM pg_tables WHERE tablename = 'prosodyarchive'") == "prosody"
 
 
@@ -82,7 +83,7 @@ def test_database_password_is_readable_only_by_prosody(xmpp_host, db_password):
 
 
 def test_restart_and_rerun_keep_everything(xmpp_host, server, accounts):
-    users, _ = accounts
+    users, _unused = accounts
     chat.send_chat(server, users["alice"], users["bob"], LATER)
     assert xmpp_host.run("systemctl restart prosody").rc == 0
     report = run_playbook(SCENARIO / "converge.yml", "-e", "prosody_storage=sql")

@@ -40,7 +40,7 @@ def test_backup_directory_belongs_to_postgres_only(host):
 
 
 def test_backups_are_restorable_dumps_and_only_the_newest_are_kept(host):
-    for _ in range(KEEP + 1):
+    for _unused in range(KEEP + 1):
         run_backup(host)
     names = dumps(host)
     assert len(names) == KEEP
