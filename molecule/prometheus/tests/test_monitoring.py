@@ -229,7 +229,7 @@ def test_bad_input_stops_the_role_before_any_change():
         capture_output=True, text=True, check=False, timeout=300,
         cwd=os.environ["MOLECULE_PROJECT_DIRECTORY"])
     assert run.returncode != 0
-    # The YAML callback wraps long messages: compare with the line breaks folded.
-    output = " ".join(run.stdout.split())
+    # Failures go to stderr, wrapped by the YAML callback: compare with line breaks folded.
+    output = " ".join((run.stdout + run.stderr).split())
     assert "prometheus_retention_time 'two weeks' is not a Prometheus duration" in output
     assert "changed=0" in output
