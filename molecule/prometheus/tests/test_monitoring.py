@@ -61,7 +61,7 @@ def api(prometheus, path, password, **params):
     if params:
         url += "?" + urllib.parse.urlencode(params)
     token = base64.b64encode(f"admin:{password}".encode()).decode()
-    status, _, body, _ = xmpp_client.https_request(
+    status, _unused, body, _unused = xmpp_client.https_request(
         prometheus, url, headers={"Authorization": f"Basic {token}"})
     assert status == 200, body
     return json.loads(body)["data"]
@@ -85,7 +85,7 @@ def wait_for(check, timeout=60, interval=2):
 
 
 def test_api_refuses_requests_without_credentials(prometheus):
-    status, headers, _, tls = xmpp_client.https_request(
+    status, headers, _unused, tls = xmpp_client.https_request(
         prometheus, "https://prometheus-mon:9090/api/v1/targets")
     assert status == 401
     assert headers["www-authenticate"].startswith("Basic")
@@ -104,7 +104,11 @@ def test_every_expected_target_is_listed_and_up(prometheus, password):
         return {(t["labels"]["job"], t["labels"]["instance"]): t["health"]
                 for t in api(prometheus, "targets", password, state="active")["activeTargets"]}
     assert set(targets()) == EXPECTED_TARGETS
-    current = wait_for(lambda: (lambda t: t if set(t.values()) == {"up"} else None)(targets()))
+
+    def all_up():
+        seen = targets()
+        return seen if set(seen.values()) == {"up"} else None
+    current = wait_for(all_up)
     assert current, targets()
 
 
@@ -151,7 +155,7 @@ def test_prosody_metrics_are_open_to_prometheus_only(host):
 
 def test_health_endpoint_answers_anyone(xmpp):
     # Load balancers are not Prometheus hosts: the health check must answer them too.
-    status, headers, body, _ = xmpp_client.https_request(xmpp, f"https://{DOMAIN}:5281/health")
+    status, headers, body, _unused = xmpp_client.https_request(xmpp, f"https://{DOMAIN}:5281/health")
     assert (status, body) == (200, b"OK\n")
     assert headers["cache-control"] == "no-store"
 
