@@ -472,3 +472,30 @@ def explain_failure(lines):
         return ("Prosody is not running or mod_admin_shell is not enabled (prosodyctl shell: %s)"
                 % " ".join(text.replace("**", "").split()))
     return "prosodyctl shell ended unexpectedly: %s" % (text or "no output")
+
+
+def common_argument_spec(**options):
+    """The options every module shares (see the doc fragment xmpp.stack.prosody), plus its own."""
+    spec = dict(
+        prosodyctl=dict(type="path", default="prosodyctl"),
+        timeout=dict(type="int", default=300),
+    )
+    spec.update(options)
+    return spec
+
+
+def run_in_session(module, task):
+    """Runs task(shell) in the module's one admin-shell session and exits with its result dict.
+
+    The session is closed whatever happens; a ProsodyError becomes a failed task whose message
+    never carries a secret (the module's no_log values are masked by the shell too).
+    """
+    shell = ProsodyShell(module.params["prosodyctl"], module.params["timeout"])
+    shell.secrets.update(module.no_log_values)
+    try:
+        result = task(shell)
+    except ProsodyError as exc:
+        module.fail_json(msg=str(exc))
+    finally:
+        shell.close()
+    module.exit_json(**result)

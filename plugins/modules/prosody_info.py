@@ -65,9 +65,9 @@ from ansible.module_utils.basic import AnsibleModule
 
 from ansible_collections.xmpp.stack.plugins.module_utils.prosody_shell import (
     COMMON_HELPERS,
-    ProsodyError,
-    ProsodyShell,
+    common_argument_spec,
     one_line,
+    run_in_session,
 )
 
 INFO_HELPER = one_line("""
@@ -102,23 +102,15 @@ def read_info(shell):
     return info
 
 
+def facts(shell):
+    """The module's result: read-only, so never changed."""
+    info = read_info(shell)
+    return dict(changed=False, version=info.get("version"), hosts=info["hosts"], components=info["components"])
+
+
 def main():
-    module = AnsibleModule(
-        argument_spec=dict(
-            prosodyctl=dict(type="path", default="prosodyctl"),
-            timeout=dict(type="int", default=300),
-        ),
-        supports_check_mode=True,
-    )
-    shell = ProsodyShell(module.params["prosodyctl"], module.params["timeout"])
-    try:
-        info = read_info(shell)
-    except ProsodyError as exc:
-        module.fail_json(msg=str(exc))
-    finally:
-        shell.close()
-    module.exit_json(changed=False, version=info.get("version"), hosts=info["hosts"],
-                     components=info["components"])
+    module = AnsibleModule(argument_spec=common_argument_spec(), supports_check_mode=True)
+    run_in_session(module, facts)
 
 
 if __name__ == "__main__":

@@ -93,7 +93,7 @@ dropin_changed:
 
 from ansible.module_utils.basic import AnsibleModule
 
-from ansible_collections.xmpp.stack.plugins.module_utils.prosody_shell import ProsodyError, ProsodyShell
+from ansible_collections.xmpp.stack.plugins.module_utils.prosody_shell import common_argument_spec, run_in_session
 from ansible_collections.xmpp.stack.plugins.module_utils import prosody_modules
 
 
@@ -117,24 +117,15 @@ def run_module(module, shell):
 
 def main():
     module = AnsibleModule(
-        argument_spec=dict(
+        argument_spec=common_argument_spec(
             name=dict(type="str", required=True),
             hosts=dict(type="list", elements="str", default=["*"]),
             state=dict(type="str", default="enabled", choices=["enabled", "disabled"]),
             dropin=dict(type="path", default="/etc/prosody/conf.d/90-xmpp-stack-modules.cfg.lua"),
-            prosodyctl=dict(type="path", default="prosodyctl"),
-            timeout=dict(type="int", default=300),
         ),
         supports_check_mode=True,
     )
-    shell = ProsodyShell(module.params["prosodyctl"], module.params["timeout"])
-    try:
-        result = run_module(module, shell)
-    except ProsodyError as exc:
-        module.fail_json(msg=str(exc))
-    finally:
-        shell.close()
-    module.exit_json(**result)
+    run_in_session(module, lambda shell: run_module(module, shell))
 
 
 if __name__ == "__main__":

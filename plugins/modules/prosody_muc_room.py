@@ -125,7 +125,7 @@ changes:
 
 from ansible.module_utils.basic import AnsibleModule
 
-from ansible_collections.xmpp.stack.plugins.module_utils.prosody_shell import ProsodyError, ProsodyShell
+from ansible_collections.xmpp.stack.plugins.module_utils.prosody_shell import common_argument_spec, run_in_session
 from ansible_collections.xmpp.stack.plugins.module_utils import prosody_rooms
 
 
@@ -145,7 +145,7 @@ def run_module(module, shell):
 def main():
     jids = dict(type="list", elements="str")
     module = AnsibleModule(
-        argument_spec=dict(
+        argument_spec=common_argument_spec(
             room=dict(type="str", required=True),
             state=dict(type="str", default="present", choices=["present", "absent"]),
             name=dict(type="str"),
@@ -164,20 +164,10 @@ def main():
             members=dict(jids),
             outcasts=dict(jids),
             affiliations_mode=dict(type="str", default="append", choices=["exact", "append"]),
-            prosodyctl=dict(type="path", default="prosodyctl"),
-            timeout=dict(type="int", default=300),
         ),
         supports_check_mode=True,
     )
-    shell = ProsodyShell(module.params["prosodyctl"], module.params["timeout"])
-    shell.secrets.update(module.no_log_values)
-    try:
-        result = run_module(module, shell)
-    except ProsodyError as exc:
-        module.fail_json(msg=str(exc))
-    finally:
-        shell.close()
-    module.exit_json(**result)
+    run_in_session(module, lambda shell: run_module(module, shell))
 
 
 if __name__ == "__main__":

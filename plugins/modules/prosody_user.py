@@ -144,7 +144,7 @@ accounts:
 
 from ansible.module_utils.basic import AnsibleModule
 
-from ansible_collections.xmpp.stack.plugins.module_utils.prosody_shell import ProsodyError, ProsodyShell
+from ansible_collections.xmpp.stack.plugins.module_utils.prosody_shell import common_argument_spec, run_in_session
 from ansible_collections.xmpp.stack.plugins.module_utils import prosody_users
 
 
@@ -165,7 +165,7 @@ def run_module(module, shell):
 
 def main():
     module = AnsibleModule(
-        argument_spec=dict(
+        argument_spec=common_argument_spec(
             jid=dict(type="str"),
             name=dict(type="str"),
             host=dict(type="str"),
@@ -183,21 +183,11 @@ def main():
                 role=dict(type="str"),
             )),
             exclusive=dict(type="bool", default=False),
-            prosodyctl=dict(type="path", default="prosodyctl"),
-            timeout=dict(type="int", default=300),
         ),
         mutually_exclusive=[["jid", "name", "users"], ["jid", "host"]],
         supports_check_mode=True,
     )
-    shell = ProsodyShell(module.params["prosodyctl"], module.params["timeout"])
-    shell.secrets.update(module.no_log_values)
-    try:
-        result = run_module(module, shell)
-    except ProsodyError as exc:
-        module.fail_json(msg=str(exc))
-    finally:
-        shell.close()
-    module.exit_json(**result)
+    run_in_session(module, lambda shell: run_module(module, shell))
 
 
 if __name__ == "__main__":
