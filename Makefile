@@ -23,6 +23,7 @@ lint: bootstrap
 	@echo "== ansible-lint (production profile) =="
 	@ansible-lint --profile production --offline
 	@antsibull-changelog lint
+	@python scripts/role-variables.py --check
 
 sanity: bootstrap
 	@echo "== ansible-test sanity =="

@@ -1,0 +1,41 @@
+"""Both Prosody hosts keep their data in the database host's PostgreSQL, over TLS, with the
+password site.yml generated; nothing else may log in to it."""
+import os
+
+import testinfra
+
+testinfra_hosts = ["ansible://db1.example.org"]
+
+
+def psql(host, sql):
+    return host.check_output("runuser -u postgres -- psql -XtA -d prosody -c %s", sql)
+
+
+def test_accounts_of_both_domains_are_rows_in_postgresql(host, accounts):
+    rows = psql(host, "SELECT host || ':' || \"user\" FROM prosody WHERE store = 'accounts' ORDER BY 1")
+    assert "alpha.example.test:alice" in rows.split()
+    assert "beta.example.test:bob" in rows.split()
+
+
+def test_prosody_connections_use_tls(host, accounts):
+    sessions = psql(host, "SELECT a.client_addr, s.ssl FROM pg_stat_activity a "
+                          "JOIN pg_stat_ssl s USING (pid) WHERE a.usename = 'prosody'")
+    lines = [line.split("|") for line in sessions.splitlines() if line]
+    assert {addr for addr, _ in lines} >= {xmpp_address("xmpp1.example.org"), xmpp_address("xmpp2.example.net")}
+    assert all(ssl == "t" for _, ssl in lines), lines
+
+
+def test_the_exporter_logs_in_by_peer_to_the_postgres_database_only(host):
+    # pg_hba's `local postgres prometheus peer` line (the inventory has monitoring hosts).
+    assert host.check_output("runuser -u prometheus -- psql -XtA -d postgres -c 'SELECT 1'") == "1"
+    refused = host.run("runuser -u prometheus -- psql -XtA -d prosody -c 'SELECT 1'")
+    assert refused.rc != 0 and "no pg_hba.conf entry" in refused.stderr
+
+
+def host_address(host):
+    return next(a for a in host.interface("eth0").addresses if ":" not in a)
+
+
+def xmpp_address(name):
+    other = testinfra.get_host(f"ansible://{name}", ansible_inventory=os.environ["MOLECULE_INVENTORY_FILE"])
+    return host_address(other)
