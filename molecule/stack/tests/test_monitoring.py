@@ -97,3 +97,11 @@ def test_failed_logins_are_counted(servers, accounts):
         if r["metric"]["instance"] == "xmpp1.example.org" and float(r["value"][1]) >= 1])
     assert counted
 
+
+
+def test_prosody_metrics_are_refused_to_everyone_but_prometheus():
+    # The controller is not a monitoring host: site.yml allows only mon1's address (and loopback).
+    url = f"http://{container_address('xmpp1.example.org')}:5280/metrics"
+    with pytest.raises(urllib.error.HTTPError) as refused:
+        urllib.request.urlopen(url, timeout=30)
+    assert refused.value.code == 403
