@@ -4,6 +4,7 @@ import os
 import subprocess
 
 import pytest
+from conftest_helpers import create_accounts
 
 SCENARIO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 PROJECT = os.path.dirname(os.path.dirname(SCENARIO))
@@ -48,5 +49,18 @@ def test_bad_variable_is_refused(case):
     # Refused by the preflight or, for a value outside its choices, by the argument spec.
     assert "preflight |" in output or "Validating arguments against arg spec" in output
     assert named in output
+    recap = output[output.rindex("PLAY RECAP"):]
+    assert "changed=0" in recap
+
+
+def test_switch_to_sql_with_accounts_in_files_is_refused():
+    # prosody-trixie keeps its accounts in internal storage: moving it to SQL without the
+    # migration playbook would start Prosody on an empty database.
+    create_accounts("prosody-trixie", "trixie.example.test", ["stays"])
+    result = run_role({"prosody_storage": "sql", "prosody_sql_driver": "SQLite3",
+                       "prosody_sql_database": "prosody.sqlite"})
+    output = " ".join((result.stdout + result.stderr).split())
+    assert result.returncode != 0
+    assert "playbooks/migrate_to_sql.yml" in output and "internal storage" in output
     recap = output[output.rindex("PLAY RECAP"):]
     assert "changed=0" in recap
