@@ -1,8 +1,7 @@
-#!/usr/bin/env python3
 """Writes docs/variables.md, every role variable with its type, default and description, from the
 roles' meta/argument_specs.yml (the one place they are documented). `--check` fails when the file
 is out of date instead of writing it (part of `make lint`).
-Usage: scripts/role-variables.py [--check]"""
+Usage: .venv/bin/python scripts/role-variables.py [--check]"""
 import json
 import pathlib
 import sys
@@ -54,7 +53,7 @@ def main():
     text = render()
     if "--check" in sys.argv[1:]:
         if not OUT.exists() or OUT.read_text() != text:
-            sys.exit(f"{OUT.relative_to(ROOT)} is out of date: run scripts/role-variables.py")
+            sys.exit(f"{OUT.relative_to(ROOT)} is out of date: run .venv/bin/python scripts/role-variables.py")
         return
     OUT.parent.mkdir(exist_ok=True)
     OUT.write_text(text)

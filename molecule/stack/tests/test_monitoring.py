@@ -63,8 +63,11 @@ def test_every_target_from_the_inventory_groups_is_up():
         return {(t["labels"]["job"], t["labels"]["instance"]): t["health"]
                 for t in api("targets", credential("prometheus-web"), state="active")["activeTargets"]}
     assert set(targets()) == EXPECTED_TARGETS
-    all_up = wait_for(lambda: (lambda seen: seen if set(seen.values()) == {"up"} else None)(targets()))
-    assert all_up, targets()
+
+    def all_up():
+        seen = targets()
+        return seen if set(seen.values()) == {"up"} else None
+    assert wait_for(all_up), targets()
 
 
 def test_postgres_exporter_reaches_the_database():
@@ -96,7 +99,6 @@ def test_failed_logins_are_counted(servers, accounts):
         'sum by (instance) (prosody_mod_measure_auth_failures__failed_total{job="prosody"})')
         if r["metric"]["instance"] == "xmpp1.example.org" and float(r["value"][1]) >= 1])
     assert counted
-
 
 
 def test_prosody_metrics_are_refused_to_everyone_but_prometheus():
