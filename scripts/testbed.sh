@@ -20,6 +20,11 @@ ensure_packages() {
   command -v debootstrap >/dev/null || missing+=(debootstrap)
   command -v iptables >/dev/null || missing+=(iptables)
   command -v shellcheck >/dev/null || missing+=(shellcheck)
+  # The web client's test drives Debian's Chromium through its ChromeDriver (Selenium).
+  command -v chromium >/dev/null || missing+=(chromium)
+  command -v chromedriver >/dev/null || missing+=(chromium-driver)
+  # certutil: the browser test trusts the scenario's lab CA in its own NSS database.
+  command -v certutil >/dev/null || missing+=(libnss3-tools)
   if [ ${#missing[@]} -gt 0 ]; then
     say "installing ${missing[*]}"
     apt-get update -qq

@@ -185,6 +185,16 @@ def message_between_servers(sender_server, sender, receiver_server, receiver, bo
     return _run(go())
 
 
+def send_chat(server, sender, to, body):
+    """Sends one chat message from sender (jid, password) to the JID `to` (bare or full)."""
+    async def go():
+        async with _session(server, *sender) as xmpp:
+            xmpp.send_message(mto=to, mbody=body, mtype="chat")
+            # A ping round trip: the server has taken the message before the stream closes.
+            await xmpp.plugin["xep_0199"].ping(jid=server.domain)
+    _run(go())
+
+
 def disco_items(server, account, target=None):
     """JIDs of the items of target (default: the account's domain)."""
     async def go():

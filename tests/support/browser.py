@@ -1,0 +1,41 @@
+"""Debian's Chromium, headless, driven through its own ChromeDriver by Selenium, for the web
+client's tests. It trusts exactly one extra CA (the scenario's lab CA, put in a fresh NSS database
+of its own) and resolves the test domains to the test hosts' addresses: certificate checks stay on.
+"""
+import contextlib
+import os
+import shutil
+import subprocess
+import tempfile
+
+from selenium import webdriver
+from selenium.webdriver.chrome.service import Service
+
+
+@contextlib.contextmanager
+def chromium(ca_file, addresses):
+    """addresses: {DNS name: IPv4 address}. Yields a WebDriver; removes its profile afterwards."""
+    home = tempfile.mkdtemp(prefix="xmpp-stack-chromium-")
+    try:
+        nssdb = os.path.join(home, ".pki", "nssdb")
+        os.makedirs(nssdb)
+        subprocess.run(["certutil", "-N", "-d", f"sql:{nssdb}", "--empty-password"], check=True)
+        subprocess.run(["certutil", "-A", "-d", f"sql:{nssdb}", "-n", "xmpp.stack lab CA",
+                        "-t", "C,,", "-i", ca_file], check=True)
+        options = webdriver.ChromeOptions()
+        options.binary_location = "/usr/bin/chromium"
+        rules = ",".join(f"MAP {name} {address}" for name, address in addresses.items())
+        for argument in ("--headless=new", "--no-sandbox", "--disable-dev-shm-usage",
+                         f"--user-data-dir={home}/profile", f"--host-resolver-rules={rules}",
+                         "--window-size=1280,900"):
+            options.add_argument(argument)
+        options.set_capability("goog:loggingPrefs", {"browser": "ALL"})
+        # Chromium reads its NSS database from $HOME/.pki/nssdb.
+        service = Service("/usr/bin/chromedriver", env=dict(os.environ, HOME=home))
+        driver = webdriver.Chrome(options=options, service=service)
+        try:
+            yield driver
+        finally:
+            driver.quit()
+    finally:
+        shutil.rmtree(home, ignore_errors=True)
