@@ -5,6 +5,7 @@ passwords generated here: they never appear on a command line or in a log.
 """
 import json
 import os
+import pathlib
 import secrets
 import subprocess
 
@@ -44,3 +45,22 @@ def create_accounts(container, domain, usernames):
         # Never echo the output: it contains the passwords fed to the shell.
         raise RuntimeError(f"created {created} of {len(accounts)} accounts on {container}")
     return accounts
+
+
+# The steps scripts/molecule-scenario.sh runs (and logs) before verify.
+STEP_LOGS = ("converge", "idempotence", "check")
+
+
+def assert_not_in_step_logs(secret, marker):
+    """Fails if secret appears in the converge, idempotence or check output of this scenario, as
+    scripts/molecule-scenario.sh kept it; marker (a task name) proves each log is a real run."""
+    root = (pathlib.Path(os.environ["MOLECULE_PROJECT_DIRECTORY"]) / "artifacts" / "molecule"
+            / os.environ["MOLECULE_SCENARIO_NAME"])
+    for step in STEP_LOGS:
+        path = root / f"{step}.log"
+        assert path.exists(), f"{path} is missing: run the scenario with scripts/molecule-scenario.sh"
+        text = path.read_text(encoding="utf-8", errors="replace")
+        assert marker in text, f"{step}.log holds no run of '{marker}'"
+        # A bare boolean: pytest must not print the secret when the assertion fails.
+        leaked = secret in text
+        assert not leaked, f"a secret appears in the {step} output"

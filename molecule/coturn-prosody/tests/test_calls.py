@@ -3,13 +3,12 @@ import base64
 import datetime
 import hashlib
 import hmac
-import os
-import pathlib
 
 import pytest
 from external_services import external_services
 
 import turn_client
+from conftest_helpers import assert_not_in_step_logs
 
 # The XMPP host plays the calling client: it runs turnutils_uclient against the TURN host.
 testinfra_hosts = ["ansible://coturn-prosody-xmpp"]
@@ -82,13 +81,4 @@ def test_secret_in_no_journal(host, turn_host, secret):
 
 
 def test_secret_not_in_ansible_output(secret):
-    root = pathlib.Path(os.environ["MOLECULE_PROJECT_DIRECTORY"]) / "artifacts" / "molecule" / "coturn-prosody"
-    logs = {step: root / f"{step}.log" for step in ("converge", "idempotence", "check")}
-    missing = [str(path) for path in logs.values() if not path.exists()]
-    if missing:
-        pytest.skip(f"run through scripts/molecule-scenario.sh to have step logs: {missing}")
-    for step, path in logs.items():
-        text = path.read_text(encoding="utf-8", errors="replace")
-        assert "Configure | Write turnserver.conf" in text, step
-        leaked = secret in text
-        assert not leaked, f"the secret appears in the {step} output"
+    assert_not_in_step_logs(secret, "Configure | Write turnserver.conf")
