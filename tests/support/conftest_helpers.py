@@ -8,6 +8,7 @@ import os
 import pathlib
 import secrets
 import subprocess
+import time
 
 
 def container_address(name):
@@ -64,3 +65,14 @@ def assert_not_in_step_logs(secret, marker):
         # A bare boolean: pytest must not print the secret when the assertion fails.
         leaked = secret in text
         assert not leaked, f"a secret appears in the {step} output"
+
+
+def wait_for(check, timeout=60, interval=2):
+    """Polls check() until it returns something truthy (or the timeout passes); returns its last
+    value. For what a server does on its own clock, such as a Prometheus scrape."""
+    deadline = time.monotonic() + timeout
+    while True:
+        value = check()
+        if value or time.monotonic() > deadline:
+            return value
+        time.sleep(interval)

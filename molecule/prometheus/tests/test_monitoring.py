@@ -13,7 +13,7 @@ import pytest
 import testinfra
 
 import xmpp_client
-from conftest_helpers import assert_not_in_step_logs
+from conftest_helpers import assert_not_in_step_logs, wait_for
 
 testinfra_hosts = ["ansible://prometheus-mon"]
 
@@ -72,16 +72,6 @@ def query(prometheus, password, promql):
     result = api(prometheus, "query", password, query=promql)["result"]
     assert len(result) <= 1, result
     return float(result[0]["value"][1]) if result else None
-
-
-def wait_for(check, timeout=60, interval=2):
-    """Polls check() until it returns something truthy; Prometheus scrapes every 5 s."""
-    deadline = time.monotonic() + timeout
-    while True:
-        value = check()
-        if value or time.monotonic() > deadline:
-            return value
-        time.sleep(interval)
 
 
 def test_api_refuses_requests_without_credentials(prometheus):

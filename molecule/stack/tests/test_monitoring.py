@@ -10,7 +10,7 @@ import urllib.request
 
 import pytest
 from conftest import CA_FILE, credential
-from conftest_helpers import container_address
+from conftest_helpers import container_address, wait_for
 from xmpp_client import LoginFailed, Server, https_request, login
 
 HOSTS = ["xmpp1.example.org", "xmpp2.example.net", "db1.example.org", "turn1.example.org",
@@ -40,15 +40,6 @@ def query(promql):
     return api("query", credential("prometheus-web"), query=promql)["result"]
 
 
-def wait_for(check, timeout=WAIT, interval=3):
-    deadline = time.monotonic() + timeout
-    while True:
-        value = check()
-        if value or time.monotonic() > deadline:
-            return value
-        time.sleep(interval)
-
-
 def test_api_needs_the_generated_password():
     with pytest.raises(urllib.error.HTTPError) as refused:
         api("targets")
@@ -67,17 +58,17 @@ def test_every_target_from_the_inventory_groups_is_up():
     def all_up():
         seen = targets()
         return seen if set(seen.values()) == {"up"} else None
-    assert wait_for(all_up), targets()
+    assert wait_for(all_up, timeout=WAIT), targets()
 
 
 def test_postgres_exporter_reaches_the_database():
-    assert wait_for(lambda: [r for r in query('pg_up{job="postgres"}') if r["value"][1] == "1"])
+    assert wait_for(lambda: [r for r in query('pg_up{job="postgres"}') if r["value"][1] == "1"], timeout=WAIT)
 
 
 def test_health_probe_checks_each_domain_over_https():
     for host in ("xmpp1.example.org", "xmpp2.example.net"):
         assert wait_for(lambda: [r for r in query(f'probe_success{{job="prosody_health",instance="{host}"}}')
-                                 if r["value"][1] == "1"]), host
+                                 if r["value"][1] == "1"], timeout=WAIT), host
     # Through the lab CA that site.yml gave the probe: it read the certificate's expiry.
     expiry = query('min(probe_ssl_earliest_cert_expiry{job="prosody_health"})')
     assert float(expiry[0]["value"][1]) > time.time() + 14 * 86400
@@ -97,7 +88,7 @@ def test_failed_logins_are_counted(servers, accounts):
         login(servers["xmpp1.example.org"], jid, "not-alices-password")
     counted = wait_for(lambda: [r for r in query(
         'sum by (instance) (prosody_mod_measure_auth_failures__failed_total{job="prosody"})')
-        if r["metric"]["instance"] == "xmpp1.example.org" and float(r["value"][1]) >= 1])
+        if r["metric"]["instance"] == "xmpp1.example.org" and float(r["value"][1]) >= 1], timeout=WAIT)
     assert counted
 
 
