@@ -52,8 +52,9 @@ class LoginFailed(Exception):
     """The server refused the credentials (or the stream ended before a session)."""
 
 
-def _run(coro, timeout=TIMEOUT):
-    # Each call gets its own event loop: the helpers stay usable from plain pytest functions.
+def run(coro, timeout=TIMEOUT):
+    """Runs a coroutine in an event loop of its own, so the helpers stay usable from plain
+    pytest functions."""
     return asyncio.run(asyncio.wait_for(coro, timeout))
 
 
@@ -70,7 +71,9 @@ def _client(server, jid, password, direct_tls):
 
 
 @contextlib.asynccontextmanager
-async def _session(server, jid, password, direct_tls=False, presence=True):
+async def session(server, jid, password, direct_tls=False, presence=True):
+    """A logged-in slixmpp client (STARTTLS, or XEP-0368 direct TLS), with presence sent and the
+    roster fetched unless presence=False; disconnected when the block ends. Raises LoginFailed."""
     xmpp = _client(server, jid, password, direct_tls)
     started = asyncio.get_running_loop().create_future()
 
@@ -109,13 +112,13 @@ async def _session(server, jid, password, direct_tls=False, presence=True):
 def login(server, jid, password, direct_tls=False):
     """Logs in and reports how: SASL mechanism used and offered, STARTTLS or direct TLS."""
     async def go():
-        async with _session(server, jid, password, direct_tls, presence=False) as xmpp:
+        async with session(server, jid, password, direct_tls, presence=False) as xmpp:
             sasl = xmpp.plugin["feature_mechanisms"]
             return LoginResult(jid=str(xmpp.boundjid), mechanism=sasl.mech.name,
                                offered_mechanisms=sorted(sasl.mech_list),
                                starttls="starttls" in xmpp.features,
                                stream_features=set(xmpp.offered_features))
-    return _run(go())
+    return run(go())
 
 
 def exchange_message(server, sender, receiver, body):
@@ -125,8 +128,8 @@ def exchange_message(server, sender, receiver, body):
     async def go():
         loop = asyncio.get_running_loop()
         received, carbon = loop.create_future(), loop.create_future()
-        async with _session(server, *receiver) as rx, \
-                _session(server, *sender) as tx, _session(server, *sender) as tx2:
+        async with session(server, *receiver) as rx, \
+                session(server, *sender) as tx, session(server, *sender) as tx2:
             rx.add_event_handler("message", lambda m: m["body"] == body and not received.done()
                                  and received.set_result(m["body"]))
             tx2.add_event_handler("carbon_sent", lambda m: not carbon.done()
@@ -134,34 +137,34 @@ def exchange_message(server, sender, receiver, body):
             await tx2.plugin["xep_0280"].enable()
             tx.send_message(mto=rx.boundjid, mbody=body, mtype="chat")
             return {"received": await received, "carbon": await carbon}
-    return _run(go())
+    return run(go())
 
 
 def mam_bodies(server, account, with_jid=None):
     """Bodies of the account's archive (XEP-0313), oldest first."""
     async def go():
-        async with _session(server, *account) as xmpp:
+        async with session(server, *account) as xmpp:
             holder = {}
             # The plugin attaches the collected results to the reply it hands the callback.
             await xmpp.plugin["xep_0313"].retrieve(with_jid=with_jid, callback=lambda iq: holder.update(iq=iq))
             results = holder["iq"]["mam"]["results"]
             return [r["mam_result"]["forwarded"]["stanza"]["body"] for r in results]
-    return _run(go())
+    return run(go())
 
 
 def disco_info(server, account, target=None):
     """(identities, features) of target (default: the account's domain)."""
     async def go():
-        async with _session(server, *account, presence=False) as xmpp:
+        async with session(server, *account, presence=False) as xmpp:
             info = await xmpp.plugin["xep_0030"].get_info(jid=target or server.domain)
             return (set(info["disco_info"]["identities"]), set(info["disco_info"]["features"]))
-    return _run(go())
+    return run(go())
 
 
 def contact_addresses(server, account):
     """XEP-0157: {field var: [values]} of the server's serverinfo form in disco#info."""
     async def go():
-        async with _session(server, *account, presence=False) as xmpp:
+        async with session(server, *account, presence=False) as xmpp:
             info = await xmpp.plugin["xep_0030"].get_info(jid=server.domain)
             fields = {}
             for form in info.xml.iter("{jabber:x:data}x"):
@@ -169,7 +172,7 @@ def contact_addresses(server, account):
                     values = [v.text for v in fld.iter("{jabber:x:data}value")]
                     fields[fld.get("var")] = values
             return fields
-    return _run(go())
+    return run(go())
 
 
 def message_between_servers(sender_server, sender, receiver_server, receiver, body):
@@ -177,38 +180,38 @@ def message_between_servers(sender_server, sender, receiver_server, receiver, bo
     the receiver got."""
     async def go():
         received = asyncio.get_running_loop().create_future()
-        async with _session(receiver_server, *receiver) as rx, _session(sender_server, *sender) as tx:
+        async with session(receiver_server, *receiver) as rx, session(sender_server, *sender) as tx:
             rx.add_event_handler("message", lambda m: m["body"] == body and not received.done()
                                  and received.set_result(str(m["from"].bare)))
             tx.send_message(mto=receiver[0], mbody=body, mtype="chat")
             return await received
-    return _run(go())
+    return run(go())
 
 
 def send_chat(server, sender, to, body):
     """Sends one chat message from sender (jid, password) to the JID `to` (bare or full)."""
     async def go():
-        async with _session(server, *sender) as xmpp:
+        async with session(server, *sender) as xmpp:
             xmpp.send_message(mto=to, mbody=body, mtype="chat")
             # A ping round trip: the server has taken the message before the stream closes.
             await xmpp.plugin["xep_0199"].ping(jid=server.domain)
-    _run(go())
+    run(go())
 
 
 def disco_items(server, account, target=None):
     """JIDs of the items of target (default: the account's domain)."""
     async def go():
-        async with _session(server, *account, presence=False) as xmpp:
+        async with session(server, *account, presence=False) as xmpp:
             items = await xmpp.plugin["xep_0030"].get_items(jid=target or server.domain)
             return {str(item[0]) for item in items["disco_items"]["items"]}
-    return _run(go())
+    return run(go())
 
 
 def muc_history(server, speaker, listener, room, bodies):
     """speaker joins room and says bodies; listener joins afterwards. Returns the bodies of the
     history the room sent listener on join."""
     async def go():
-        async with _session(server, *speaker) as xmpp:
+        async with session(server, *speaker) as xmpp:
             await xmpp.plugin["xep_0045"].join_muc_wait(room, "speaker", maxstanzas=0, timeout=TIMEOUT)
             # The room's echo of the last message proves all of them are in its history.
             echoed = asyncio.get_running_loop().create_future()
@@ -218,11 +221,11 @@ def muc_history(server, speaker, listener, room, bodies):
                 xmpp.send_message(mto=room, mbody=body, mtype="groupchat")
             await echoed
             # The speaker stays: a room that is not persistent ends when its last occupant leaves.
-            async with _session(server, *listener) as other:
+            async with session(server, *listener) as other:
                 _unused, _unused, _unused, history = await other.plugin["xep_0045"].join_muc_wait(
                     room, "listener", maxstanzas=20, timeout=TIMEOUT)
                 return [message["body"] for message in history]
-    return _run(go())
+    return run(go())
 
 
 def _tls_context(server):
@@ -263,7 +266,7 @@ def upload_and_fetch(server, account, data, filename="probe.txt", content_type="
     """XEP-0363: asks the upload component for a slot, PUTs data, GETs it back.
     Returns (put status, get status, fetched bytes, get URL)."""
     async def slot():
-        async with _session(server, *account, presence=False) as xmpp:
+        async with session(server, *account, presence=False) as xmpp:
             iq = xmpp.make_iq_get(ito=f"upload.{server.domain}")
             iq.xml.append(ET.Element(f"{{{UPLOAD_NS}}}request", filename=filename,
                                      size=str(len(data)), **{"content-type": content_type}))
@@ -272,7 +275,7 @@ def upload_and_fetch(server, account, data, filename="probe.txt", content_type="
             put = granted.find(f"{{{UPLOAD_NS}}}put")
             headers = {h.get("name"): h.text for h in put.findall(f"{{{UPLOAD_NS}}}header")}
             return put.get("url"), granted.find(f"{{{UPLOAD_NS}}}get").get("url"), headers
-    put_url, get_url, put_headers = _run(slot())
+    put_url, get_url, put_headers = run(slot())
     put_headers.update({"Content-Type": content_type, "Content-Length": str(len(data))})
     put_status = https_request(server, put_url, "PUT", data, put_headers)[0]
     get_status, _unused, fetched, _unused = https_request(server, get_url)
@@ -315,7 +318,7 @@ def try_register(server, username, password):
         outcome = await done
         xmpp.disconnect()
         return advertised.get("register", False), outcome
-    return _run(go())
+    return run(go())
 
 
 def bosh_session(server):
@@ -370,3 +373,18 @@ def websocket_open(server):
     first = _ws_read_frame(tls)
     tls.close()
     return lines[0], headers.get("sec-websocket-protocol"), first
+
+
+EXTDISCO_NS = "urn:xmpp:extdisco:2"
+
+
+def external_services(server, account):
+    """XEP-0215: every <service/> the server hands this account, as a dict of its attributes."""
+    async def go():
+        async with session(server, *account, presence=False) as xmpp:
+            iq = xmpp.make_iq_get(ito=server.domain)
+            iq.xml.append(ET.Element(f"{{{EXTDISCO_NS}}}services"))
+            reply = await iq.send(timeout=TIMEOUT)
+            services = reply.xml.find(f"{{{EXTDISCO_NS}}}services")
+            return [dict(service.attrib) for service in services.findall(f"{{{EXTDISCO_NS}}}service")]
+    return run(go())

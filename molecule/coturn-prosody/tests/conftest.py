@@ -1,16 +1,13 @@
 """Fixtures of the coturn-prosody scenario: the two hosts, an XMPP account, the shared secret."""
 import os
 import pathlib
-import sys
 
 import pytest
 import testinfra
 from conftest_helpers import container_address, create_accounts, scenario_ca_file
 from xmpp_client import Server
 
-# The TURN client helpers belong to the coturn scenario; both scenarios drive the same tools.
-sys.path.insert(0, str(pathlib.Path(__file__).resolve().parents[2] / "coturn" / "tests"))
-import turn_client  # noqa: E402  pylint: disable=wrong-import-position
+import turn_client
 
 XMPP_HOST = "coturn-prosody-xmpp"
 TURN_HOST = "coturn-prosody-turn"

@@ -5,7 +5,7 @@ import hashlib
 import hmac
 
 import pytest
-from external_services import external_services
+from xmpp_client import external_services
 
 import turn_client
 from conftest_helpers import assert_not_in_step_logs

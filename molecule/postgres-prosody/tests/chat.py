@@ -4,41 +4,10 @@ Each function opens its own sessions (STARTTLS, certificate checked against the 
 returns what the server answered; nothing here stands in for the server.
 """
 import asyncio
-import contextlib
 
-import slixmpp
-from xmpp_client import TIMEOUT
+from xmpp_client import TIMEOUT, run, session
 
-PLUGINS = ["xep_0004", "xep_0030", "xep_0045", "xep_0059", "xep_0297", "xep_0313"]
 PERSISTENT = "muc#roomconfig_persistentroom"
-
-
-def _run(coro):
-    # A fresh event loop per call keeps these helpers usable from plain pytest functions.
-    return asyncio.run(asyncio.wait_for(coro, TIMEOUT * 3))
-
-
-@contextlib.asynccontextmanager
-async def session(server, jid, password):
-    """A logged-in client with presence sent and roster fetched."""
-    xmpp = slixmpp.ClientXMPP(jid, password)
-    for plugin in PLUGINS:
-        xmpp.register_plugin(plugin)
-    xmpp.ca_certs = server.ca_file
-    xmpp.enable_plaintext = False
-    started = asyncio.get_running_loop().create_future()
-    xmpp.add_event_handler("session_start", lambda _: started.done() or started.set_result(True))
-    xmpp.add_event_handler("failed_all_auth", lambda _: started.done() or started.set_exception(
-        RuntimeError(f"{jid}: login refused")))
-    xmpp.connect(server.address, server.starttls_port)
-    await started
-    xmpp.send_presence()
-    await xmpp.get_roster()
-    try:
-        yield xmpp
-    finally:
-        xmpp.disconnect()
-        await xmpp.disconnected
 
 
 def fill(server, alice, bob, room, chat_bodies, room_bodies):
@@ -63,7 +32,7 @@ def fill(server, alice, bob, room, chat_bodies, room_bodies):
             for body in room_bodies:
                 a.send_message(mto=room, mbody=body, mtype="groupchat")
             await echoed
-    _run(go())
+    run(go(), TIMEOUT * 3)
 
 
 def send_chat(server, sender, receiver, body):
@@ -75,7 +44,7 @@ def send_chat(server, sender, receiver, body):
                                 and got.set_result(True))
             s.send_message(mto=receiver[0], mbody=body, mtype="chat")
             await got
-    _run(go())
+    run(go(), TIMEOUT * 3)
 
 
 async def _archive(xmpp, jid=None):
@@ -97,4 +66,4 @@ def what_alice_sees(server, alice, room):
             persistent = form.get_fields()[PERSISTENT]["value"]
             return {"roster": roster, "archive": bodies, "room_archive": room_bodies,
                     "persistent": bool(persistent)}
-    return _run(go())
+    return run(go(), TIMEOUT * 3)

@@ -173,7 +173,7 @@ def test_c2s_metric_follows_a_client_login(prometheus, password, xmpp):
     assert wait_for(lambda: c2s_sessions(prometheus, password) == 0)
 
     async def logged_in():
-        async with xmpp_client._session(xmpp, f"{user}@{DOMAIN}", secret, presence=True):
+        async with xmpp_client.session(xmpp, f"{user}@{DOMAIN}", secret, presence=True):
             # Held open while Prometheus scrapes again.
             deadline = time.monotonic() + 60
             while time.monotonic() < deadline:
