@@ -14,6 +14,15 @@ rc=$?
 failed=()
 for s in "$@"; do [ -e "artifacts/molecule/$s.passed" ] || failed+=("$s"); done
 passed=$(( $# - ${#failed[@]} ))
+# The full output of a failed scenario scrolled past above; CI shows only the end of the output,
+# so each failure is summed up again here: the step that failed and its error lines.
+for s in "${failed[@]}"; do
+  step=$(grep -o 'molecule '"$s"'.* FAILED' "artifacts/molecule/$s.out" | head -1)
+  echo "== $s: ${step:-no step reported} =="
+  log=$(sed -n 's/.*last lines of \(.*\.log\):.*/\1/p' "artifacts/molecule/$s.out" | head -1)
+  [ -n "$log" ] && [ -e "$log" ] &&
+    grep -E 'fatal:|FAILED!|ERROR|Error|assert|"msg"|^E  ' "$log" | cut -c1-400 | tail -12
+done
 echo "molecule took $((SECONDS - t0)) s${failed:+; failed: ${failed[*]}}"
 echo "molecule: ${passed} passed, ${#failed[@]} failed"
 [ "$rc" -eq 0 ] && [ ${#failed[@]} -eq 0 ]

@@ -12,7 +12,23 @@ from conftest import CA_FILE
 import turn_client
 from xmpp_client import external_services
 
-testinfra_hosts = ["ansible://turn1.example.org"]
+# xmpp1 plays the calling client (coturn's client tools come from prepare.yml); the peer it asks
+# to reach is xmpp2, on the private test network.
+testinfra_hosts = ["ansible://xmpp1.example.org"]
+
+
+def other_host(name):
+    return testinfra.get_host(f"ansible://{name}", ansible_inventory=os.environ["MOLECULE_INVENTORY_FILE"])
+
+
+@pytest.fixture(scope="module")
+def turn_ip():
+    return turn_client.ipv4_of(other_host("turn1.example.org"))
+
+
+@pytest.fixture(scope="module")
+def private_peer():
+    return turn_client.ipv4_of(other_host("xmpp2.example.net"))
 
 
 @pytest.fixture(scope="module")
@@ -28,33 +44,21 @@ def test_prosody_points_clients_at_the_inventory_turn_host(turn):
     assert turn["restricted"] == "1" and turn["username"] and turn["password"]
 
 
-def test_coturn_accepts_the_credentials_but_not_a_private_peer(host, turn):
-    # The client side runs on the TURN host itself (coturn ships turnutils_uclient).
-    xmpp1 = testinfra.get_host("ansible://xmpp1.example.org",
-                               ansible_inventory=os.environ["MOLECULE_INVENTORY_FILE"])
-    result = turn_client.allocate(host, turn_client.ipv4_of(host), turn["username"], turn["password"],
-                                  turn_client.ipv4_of(xmpp1), messages=1)
+@pytest.mark.parametrize("flags", [(), ("-t", "-S")], ids=["udp", "tls"])
+def test_coturn_accepts_the_credentials_but_not_a_private_peer(host, turn, turn_ip, private_peer, flags):
+    result = turn_client.allocate(host, turn_ip, turn["username"], turn["password"], private_peer,
+                                  *flags, messages=1)
     out = result.stdout + result.stderr
     assert "Cannot complete Allocation" not in out, "the allocation itself must succeed"
     assert "error 403 (Forbidden IP)" in out, out[-2000:]
 
 
-def test_turns_is_offered_and_speaks_tls_with_a_lab_ca_certificate(servers, accounts, host):
+def test_turns_is_offered_and_speaks_tls_with_a_lab_ca_certificate(servers, accounts, turn_ip):
     services = external_services(servers["xmpp1.example.org"], accounts["alice"])
     turns = [s for s in services if (s["type"], s["transport"]) == ("turns", "tcp")]
     assert [(s["host"], s["port"]) for s in turns] == [("turn1.example.org", "5349")]
     # The certificate is for the TURN host's name, signed by the lab CA the clients trust.
     context = ssl.create_default_context(cafile=CA_FILE)
-    with socket.create_connection((turn_client.ipv4_of(host), 5349), timeout=30) as sock:
+    with socket.create_connection((turn_ip, 5349), timeout=30) as sock:
         with context.wrap_socket(sock, server_hostname="turn1.example.org") as tls:
             assert tls.version() in ("TLSv1.2", "TLSv1.3")
-
-
-def test_coturn_accepts_the_credentials_over_tls(host, turn):
-    xmpp1 = testinfra.get_host("ansible://xmpp1.example.org",
-                               ansible_inventory=os.environ["MOLECULE_INVENTORY_FILE"])
-    result = turn_client.allocate(host, turn_client.ipv4_of(host), turn["username"], turn["password"],
-                                  turn_client.ipv4_of(xmpp1), "-t", "-S", messages=1)
-    out = result.stdout + result.stderr
-    assert "Cannot complete Allocation" not in out, "the allocation itself must succeed"
-    assert "error 403 (Forbidden IP)" in out, out[-2000:]
