@@ -1,13 +1,12 @@
 """Calls: Prosody hands its clients TURN credentials for the TURN host of the inventory, signed
 with the secret site.yml generated and gave both; coturn accepts them and, with the secure
 default, still refuses to relay into private networks (the test network is one)."""
-import os
 import socket
 import ssl
 
 import pytest
-import testinfra
 from conftest import CA_FILE
+from conftest_helpers import container_address
 
 import turn_client
 from xmpp_client import external_services
@@ -17,18 +16,14 @@ from xmpp_client import external_services
 testinfra_hosts = ["ansible://xmpp1.example.org"]
 
 
-def other_host(name):
-    return testinfra.get_host(f"ansible://{name}", ansible_inventory=os.environ["MOLECULE_INVENTORY_FILE"])
-
-
 @pytest.fixture(scope="module")
 def turn_ip():
-    return turn_client.ipv4_of(other_host("turn1.example.org"))
+    return container_address("turn1.example.org")
 
 
 @pytest.fixture(scope="module")
 def private_peer():
-    return turn_client.ipv4_of(other_host("xmpp2.example.net"))
+    return container_address("xmpp2.example.net")
 
 
 @pytest.fixture(scope="module")

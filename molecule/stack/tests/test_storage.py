@@ -1,8 +1,6 @@
 """Both Prosody hosts keep their data in the database host's PostgreSQL, over TLS, with the
 password site.yml generated; nothing else may log in to it."""
-import os
-
-import testinfra
+from conftest_helpers import container_address
 
 testinfra_hosts = ["ansible://db1.example.org"]
 
@@ -21,7 +19,7 @@ def test_prosody_connections_use_tls(host, accounts):
     sessions = psql(host, "SELECT a.client_addr, s.ssl FROM pg_stat_activity a "
                           "JOIN pg_stat_ssl s USING (pid) WHERE a.usename = 'prosody'")
     lines = [line.split("|") for line in sessions.splitlines() if line]
-    assert {line[0] for line in lines} >= {xmpp_address("xmpp1.example.org"), xmpp_address("xmpp2.example.net")}
+    assert {line[0] for line in lines} >= {container_address("xmpp1.example.org"), container_address("xmpp2.example.net")}
     assert all(line[1] == "t" for line in lines), lines
 
 
@@ -30,12 +28,3 @@ def test_the_exporter_logs_in_by_peer_to_the_postgres_database_only(host):
     assert host.check_output("runuser -u prometheus -- psql -XtA -d postgres -c 'SELECT 1'") == "1"
     refused = host.run("runuser -u prometheus -- psql -XtA -d prosody -c 'SELECT 1'")
     assert refused.rc != 0 and "no pg_hba.conf entry" in refused.stderr
-
-
-def host_address(host):
-    return next(a for a in host.interface("eth0").addresses if ":" not in a)
-
-
-def xmpp_address(name):
-    other = testinfra.get_host(f"ansible://{name}", ansible_inventory=os.environ["MOLECULE_INVENTORY_FILE"])
-    return host_address(other)
