@@ -17,9 +17,9 @@ passed=$(( $# - ${#failed[@]} ))
 # The full output of a failed scenario scrolled past above; CI shows only the end of the output,
 # so each failure is summed up again here: the step that failed and its error lines.
 for s in "${failed[@]}"; do
-  step=$(sed 's/\x1b\[[0-9;]*m//g' "artifacts/molecule/$s.out" | grep -o '\] [a-z-]* FAILED' | head -1)
-  echo "== $s:${step#]} =="
+  # molecule-scenario.sh names the failed step's log (artifacts/molecule/<scenario>/<step>.log).
   log=$(sed -n 's/.*last lines of \(.*\.log\):.*/\1/p' "artifacts/molecule/$s.out" | head -1)
+  echo "== $s: ${log:+$(basename "$log" .log) }FAILED =="
   [ -n "$log" ] && [ -e "$log" ] &&
     grep -E 'fatal:|FAILED!|Error|^\s+msg:|"msg"|^E  ' "$log" | grep -v 'return code was' | cut -c1-400 | tail -12
 done
