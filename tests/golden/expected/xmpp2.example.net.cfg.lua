@@ -1,0 +1,115 @@
+-- Ansible managed
+-- Rendered by the xmpp.stack prosody role from its configuration data model
+-- (roles/prosody/vars/main.yml, __prosody_config). Drop-ins: /etc/prosody/conf.d/*.cfg.lua.
+pidfile = "/run/prosody/prosody.pid"
+log = { info = "*stdout" }
+network_backend = "epoll"
+plugin_paths = { "/usr/local/lib/prosody/modules"; "/usr/local/lib/prosody/xmpp-stack"; }
+admins = { }
+modules_enabled = { "roster"; "saslauth"; "tls"; "dialback"; "disco"; "carbons"; "pep"; "private"; "blocklist"; "vcard4"; "vcard_legacy"; "bookmarks"; "mam"; "ping"; "time"; "uptime"; "version"; "lastactivity"; "account_activity"; "limits"; "register"; "admin_adhoc"; "admin_shell"; "server_contact_info"; "announce"; "smacks"; "csi_simple"; "sasl2"; "sasl2_bind2"; "sasl2_fast"; "sasl2_sm"; "cloud_notify"; "cloud_notify_encrypted"; "unified_push"; "websocket"; "bosh"; "http_altconnect"; "spam_reporting"; "http_openmetrics"; "health_check"; "measure_auth_failures"; "invites"; "invites_adhoc"; "invites_register"; "watchregistrations"; "turn_external"; "conversejs_files"; "http"; }
+modules_disabled = { }
+certificates = "/etc/prosody/certs"
+ssl = {
+	ciphers = "ECDHE+AESGCM:ECDHE+CHACHA20:DHE+AESGCM";
+	curveslist = { "P-256"; "P-384"; };
+	options = { "cipher_server_preference"; "no_compression"; };
+	protocol = "tlsv1_2+";
+}
+c2s_require_encryption = true
+s2s_require_encryption = true
+s2s_secure_auth = true
+allow_unencrypted_plain_auth = false
+authentication = "internal_hashed"
+password_hash = "SHA-256"
+default_iteration_count = 10000
+disable_sasl_mechanisms = { "PLAIN"; "DIGEST-MD5"; "X-OAUTH2"; }
+allow_registration = false
+registration_invite_only = true
+storage = "sql"
+archive_expires_after = "1y"
+muc_log_expires_after = "1y"
+smacks_hibernation_time = 600
+smacks_max_hibernated_sessions = 10
+smacks_max_old_sessions = 10
+c2s_ports = { 5222; }
+c2s_direct_tls_ports = { 5223; }
+http_ports = { 5280; }
+https_ports = { 5281; }
+http_interfaces = { "*"; "::"; }
+https_interfaces = { "*"; "::"; }
+http_cors_override = {
+	bosh = {
+		enabled = true;
+		origins = "*";
+	};
+	websocket = {
+		enabled = true;
+		origins = "*";
+	};
+}
+openmetrics_allow_ips = { "127.0.0.1"; "::1"; "192.0.2.6"; }
+limits = {
+	c2s = {
+		burst = "2s";
+		rate = "10kb/s";
+	};
+	s2sin = {
+		rate = "30kb/s";
+	};
+}
+c2s_stanza_size_limit = 262144
+contact_info = { }
+sql = {
+	database = "prosody";
+	driver = "PostgreSQL";
+	host = "db1.example.org";
+	password = FileLine("/etc/prosody/secrets/sql-password");
+	port = 5432;
+	username = "prosody";
+}
+conversejs_files_pages_dir = "/usr/local/share/xmpp-stack/conversejs/pages"
+conversejs_files_assets_dir = "/usr/local/share/xmpp-stack/conversejs/14.0.0"
+statistics = "internal"
+statistics_interval = "manual"
+unbound = {
+	options = {
+		["local-zone:"] = "test. transparent";
+	};
+}
+turn_external_host = "turn1.example.org"
+turn_external_port = 3478
+turn_external_secret = FileLine("/etc/prosody/secrets/turn-secret")
+turn_external_tls_port = 5349
+
+VirtualHost "beta.example.test"
+	admins = { "admin@beta.example.test"; }
+	modules_enabled = { }
+	modules_disabled = { }
+	conversejs_files_content_security_policy = "default-src 'none'; script-src 'self' 'wasm-unsafe-eval'; style-src 'self' 'unsafe-inline'; img-src 'self' data: blob: https://upload.beta.example.test:5281; media-src 'self' blob: https://upload.beta.example.test:5281; font-src 'self' data:; connect-src 'self' https://upload.beta.example.test:5281; worker-src 'self' blob:; manifest-src 'self'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'"
+
+Component "conference.beta.example.test" "muc"
+	name = "Chatrooms of beta.example.test"
+	modules_enabled = { "muc_mam"; "muc_limits"; "muc_moderation"; }
+	modules_disabled = { }
+	restrict_room_creation = "local"
+	muc_room_locking = false
+	muc_room_default_public = false
+	muc_room_default_members_only = false
+	muc_room_default_moderated = false
+	max_archive_query_results = 100
+
+Component "upload.beta.example.test" "http_file_share"
+	http_file_share_access = { "beta.example.test"; }
+	http_file_share_size_limit = 52428800
+	http_file_share_expires_after = "7d"
+	http_file_share_daily_quota = 1073741824
+	modules_enabled = { }
+	modules_disabled = { }
+
+Component "proxy.beta.example.test" "proxy65"
+	proxy65_acl = { "beta.example.test"; }
+	modules_enabled = { }
+	modules_disabled = { }
+
+-- Drop-ins open their own VirtualHost/Component sections; this stays the last line.
+Include "conf.d/*.cfg.lua"

@@ -1,0 +1,43 @@
+"""prosody.cfg.lua renders byte for byte as committed, for the variable sets of the prosody and
+stack scenarios (tests/golden/inventory.yml).
+
+The expected files were rendered from the configuration model before it was rewritten; a change
+that is meant to alter the configuration updates them in the same commit, with
+``GOLDEN_UPDATE=1 python -m pytest tests/unit/test_golden_config.py``.
+"""
+
+import os
+import subprocess
+import sys
+
+import pytest
+
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+GOLDEN = os.path.join(ROOT, "tests", "golden")
+EXPECTED = os.path.join(GOLDEN, "expected")
+CASES = ["prosody-trixie", "prosody-bookworm", "xmpp1.example.org", "xmpp2.example.net"]
+
+
+@pytest.fixture(scope="module")
+def rendered(tmp_path_factory):
+    out = tmp_path_factory.mktemp("golden")
+    env = dict(os.environ, GOLDEN_OUTPUT_DIR=str(out), ANSIBLE_ROLES_PATH=os.path.join(GOLDEN, "roles"),
+               ANSIBLE_NOCOLOR="1", ANSIBLE_LOCALHOST_WARNING="0")
+    playbook = os.path.join(os.path.dirname(sys.executable), "ansible-playbook")
+    proc = subprocess.run([playbook, "-i", os.path.join(GOLDEN, "inventory.yml"),
+                           os.path.join(GOLDEN, "render.yml")],
+                          cwd=ROOT, env=env, capture_output=True, text=True, check=False)
+    assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
+    return out
+
+
+@pytest.mark.parametrize("case", CASES)
+def test_config_renders_as_committed(rendered, case):
+    got = (rendered / (case + ".cfg.lua")).read_bytes()
+    expected_path = os.path.join(EXPECTED, case + ".cfg.lua")
+    if os.environ.get("GOLDEN_UPDATE") == "1":
+        with open(expected_path, "wb") as handle:
+            handle.write(got)
+    with open(expected_path, "rb") as handle:
+        expected = handle.read()
+    assert got == expected, "%s differs from %s" % (case, expected_path)
