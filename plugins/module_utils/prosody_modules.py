@@ -29,10 +29,10 @@ import tempfile
 from ansible_collections.xmpp.stack.plugins.module_utils.prosody_shell import (
     COMMON_HELPERS,
     ProsodyError,
-    check_domain,
     lua_quote,
     one_line,
 )
+from ansible_collections.xmpp.stack.plugins.module_utils import prosody_jid
 
 STATE_PREFIX = "-- xmpp-stack-state: "
 HEADER = ("-- Managed by Ansible (xmpp.stack.prosody_module): module switches of this host.\n"
@@ -41,6 +41,7 @@ GLOBAL = "*"
 _NAME_RE = re.compile(r"^[a-z0-9_]+$")
 
 HELPERS = COMMON_HELPERS + [
+    prosody_jid.HELPER,
     one_line("""
 > function xs_module_find(name)
   local dirs, lv = {}, _VERSION:match(" (.+)$");
@@ -111,12 +112,16 @@ def wanted_module(params):
     if not _NAME_RE.match(name):
         raise ProsodyError("invalid module name %r: use the name without mod_, e.g. 'mam' "
                            "(lowercase letters, digits, underscores)" % (params.get("name"),))
-    hosts = params.get("hosts") or [GLOBAL]
+    hosts = params.get("hosts")
+    if hosts is None:
+        hosts = [GLOBAL]
+    if not hosts:
+        # An empty list (often a variable that came out empty) must never mean "everywhere".
+        raise ProsodyError("hosts is empty: name the VirtualHosts or Components, or give [\"*\"] for the "
+                           "global section (every VirtualHost)")
     for host in hosts:
         if host != GLOBAL:
-            check_domain(host, host)
-    if len(set(hosts)) != len(hosts):
-        raise ProsodyError("hosts lists a host twice: %s" % ", ".join(hosts))
+            prosody_jid.check_shape(host, "host", "domain")
     state = params.get("state") or "enabled"
     if state not in ("enabled", "disabled"):
         raise ProsodyError("state %r is not one of enabled, disabled" % (state,))
@@ -159,9 +164,27 @@ def _clean_state(state):
     return clean
 
 
+def prepare_hosts(shell, wanted):
+    """Have Prosody prepare the host names (same session); returns {as written: prepared}
+    where they differ. A host named twice, also in two spellings, is refused."""
+    shell.define(HELPERS)
+    named = [host for host in wanted["hosts"] if host != GLOBAL]
+    answers = prosody_jid.prepare(shell, named) if named else []
+    prepared, hosts = {}, [GLOBAL] if GLOBAL in wanted["hosts"] else []
+    for raw, answer in zip(named, answers):
+        host = prosody_jid.domain(raw, answer, "host")
+        prosody_jid.note_prepared(prepared, raw, host)
+        if host in hosts:
+            raise ProsodyError("hosts lists %s twice%s" % (host, " (as %r)" % raw if raw != host else ""))
+        hosts.append(host)
+    if wanted["hosts"].count(GLOBAL) > 1:
+        raise ProsodyError("hosts lists * twice")
+    wanted["hosts"] = hosts
+    return prepared
+
+
 def read_server(shell, wanted):
     """Check the module exists and every section can be extended; return the live host facts."""
-    shell.define(HELPERS)
     found = shell.call_json("xs_module_find", wanted["name"])
     if not found.get("found"):
         raise ProsodyError("Prosody cannot find module %r on this host: looked for mod_%s.lua (and "

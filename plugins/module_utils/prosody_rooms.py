@@ -17,10 +17,9 @@ from __future__ import annotations
 from ansible_collections.xmpp.stack.plugins.module_utils.prosody_shell import (
     COMMON_HELPERS,
     ProsodyError,
-    check_domain,
     one_line,
-    split_jid,
 )
+from ansible_collections.xmpp.stack.plugins.module_utils import prosody_jid
 
 MASK = "********"
 AFFILIATIONS = ("owner", "admin", "member", "outcast")
@@ -41,6 +40,7 @@ CONFIG = {
 }
 
 HELPERS = COMMON_HELPERS + [
+    prosody_jid.HELPER,
     one_line("""
 > function xs_room_get(jid)
   local node, host = jid:match("^([^@]+)@(.+)$");
@@ -97,10 +97,11 @@ end
 
 
 def wanted_room(params):
-    """Validate the module's options; return the normalised wanted state (raise on bad input)."""
+    """Validate the options; return the wanted state with names as written (prepare_room()
+    has Prosody prepare them). Raises on bad input."""
     jid = params.get("room")
-    node, host = split_jid(jid)
-    wanted = {"jid": jid, "node": node, "host": host, "state": params.get("state") or "present",
+    prosody_jid.check_shape(jid, "room JID")
+    wanted = {"jid": jid, "node": None, "host": None, "state": params.get("state") or "present",
               "config": {}, "affiliations": {}, "mode": params.get("affiliations_mode") or "append",
               "lists": set()}
     if wanted["state"] not in ("present", "absent"):
@@ -120,6 +121,7 @@ def wanted_room(params):
         wanted["config"][option] = value
     if wanted["config"].get("whois") not in (None,) + WHOIS:
         raise ProsodyError("whois %r is not one of %s" % (wanted["config"]["whois"], ", ".join(WHOIS)))
+    wanted["members_as_written"] = []
     for affiliation in AFFILIATIONS:
         members = params.get(affiliation + "s")
         if members is None:
@@ -128,19 +130,44 @@ def wanted_room(params):
         for member in members:
             if not isinstance(member, str):
                 raise ProsodyError("%ss: %r is not a JID" % (affiliation, member))
-            if "@" in member:
-                split_jid(member)
-            else:
-                check_domain(member, member)
-            if member in wanted["affiliations"] and wanted["affiliations"][member] != affiliation:
-                raise ProsodyError("%s is listed both as %s and as %s"
-                                   % (member, wanted["affiliations"][member], affiliation))
-            wanted["affiliations"][member] = affiliation
+            prosody_jid.check_shape(member, "%ss entry" % affiliation, "any" if affiliation == "outcast" else "jid")
+            wanted["members_as_written"].append((member, affiliation))
     return wanted
 
 
-def read_room(shell, wanted):
+def prepare_room(shell, wanted):
+    """Have Prosody prepare the room JID and every affiliated JID (same session).
+
+    Returns {as written: prepared} where they differ; the room and affiliation keys of
+    ``wanted`` become the prepared names. A JID listed under two affiliations, also when
+    spelled differently, is refused."""
     shell.define(HELPERS)
+    written = [member for member, _affiliation in wanted["members_as_written"]]
+    answers = prosody_jid.prepare(shell, [wanted["jid"]] + written)
+    prepared = {}
+    node, host = prosody_jid.bare_jid(wanted["jid"], answers[0], "room JID")
+    room = prosody_jid.join(node, host)
+    prosody_jid.note_prepared(prepared, wanted["jid"], room)
+    wanted.update(jid=room, node=node, host=host)
+    spelled = {}
+    for (member, affiliation), answer in zip(wanted["members_as_written"], answers[1:]):
+        if affiliation == "outcast":
+            name = prosody_jid.join(*prosody_jid.bare_jid_or_domain(member, answer, "outcasts entry"))
+        else:
+            name = prosody_jid.join(*prosody_jid.bare_jid(member, answer, "%ss entry" % affiliation))
+        prosody_jid.note_prepared(prepared, member, name)
+        have = wanted["affiliations"].get(name)
+        if have is not None and have != affiliation:
+            raise ProsodyError("%s is listed both as %s and as %s%s" % (
+                name, have, affiliation,
+                "" if spelled[name] == member else " (%r and %r are the same JID)" % (spelled[name], member)))
+        spelled.setdefault(name, member)
+        wanted["affiliations"][name] = affiliation
+    return prepared
+
+
+def read_room(shell, wanted):
+    """The room as Prosody has it (after prepare_room)."""
     current = shell.call_json("xs_room_get", wanted["jid"])
     if not current.get("host"):
         raise ProsodyError("unknown host %s: Prosody serves no host of that name" % wanted["host"])

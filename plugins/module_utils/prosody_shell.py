@@ -47,11 +47,6 @@ READY_TIMEOUT = 10
 READY_ATTEMPTS = 4
 READY_PAUSE = 2
 
-# Localpart characters that RFC 7622 forbids (plus whitespace), checked before anything is sent.
-_LOCALPART_FORBIDDEN = set("\"&'/:<>@")
-_DOMAIN_LABEL_RE = re.compile(r"^(?!-)[a-z0-9-]{1,63}(?<!-)$")
-
-
 def staged_call(function, args, max_line=MAX_LINE):
     """Lines that call ``function(*args)`` and print its JSON result, each at most ``max_line``.
 
@@ -217,40 +212,6 @@ def lua_value(value):
 def lua_json_call(function, *args):
     """A raw admin-shell line that calls a session helper and prints its result as JSON."""
     return '> require"prosody.util.json".encode(%s(%s))' % (function, ",".join(lua_value(a) for a in args))
-
-
-def split_jid(jid):
-    """Split ``node@host`` into (node, host) after checking it; raise ProsodyError naming it."""
-    if not isinstance(jid, str) or "@" not in jid:
-        raise ProsodyError("invalid JID %r: expected user@host" % (jid,))
-    node, host = jid.split("@", 1)
-    check_localpart(node, jid)
-    check_domain(host, jid)
-    return node, host
-
-
-def check_localpart(node, where=None):
-    """A user or room name Prosody can store: lowercase-folded, no forbidden characters."""
-    where = where if where is not None else node
-    if not node:
-        raise ProsodyError("invalid JID %r: the local part is empty" % (where,))
-    if len(node.encode("utf-8")) > 1023:
-        raise ProsodyError("invalid JID %r: the local part is longer than 1023 bytes" % (where,))
-    bad = sorted(set(ch for ch in node if ch in _LOCALPART_FORBIDDEN or ch.isspace() or ord(ch) < 0x20))
-    if bad:
-        raise ProsodyError("invalid JID %r: the local part contains %s" % (where, ", ".join(repr(c) for c in bad)))
-    if node != node.lower():
-        raise ProsodyError("invalid JID %r: write the local part in lower case (Prosody folds it)" % (where,))
-
-
-def check_domain(host, where=None):
-    """A host name as Prosody's configuration names it: lowercase DNS labels."""
-    where = where if where is not None else host
-    if not host or "/" in host:
-        raise ProsodyError("invalid JID or host %r: expected a domain name" % (where,))
-    labels = host.split(".")
-    if not all(_DOMAIN_LABEL_RE.match(label) for label in labels):
-        raise ProsodyError("invalid JID or host %r: %r is not a lowercase domain name" % (where, host))
 
 
 class ProsodyShell:

@@ -16,12 +16,9 @@ from __future__ import annotations
 from ansible_collections.xmpp.stack.plugins.module_utils.prosody_shell import (
     COMMON_HELPERS,
     ProsodyError,
-    check_domain,
-    check_localpart,
     one_line,
-    split_jid,
 )
-from ansible_collections.xmpp.stack.plugins.module_utils import scram
+from ansible_collections.xmpp.stack.plugins.module_utils import prosody_jid, scram
 
 STATES = ("present", "absent", "disabled")
 UPDATE_PASSWORD = ("always", "on_create")
@@ -33,6 +30,7 @@ READ_CHUNK = 400
 
 # Session helpers of this module, defined once per shell session (each one Lua line).
 HELPERS = COMMON_HELPERS + [
+    prosody_jid.HELPER,
     one_line("""
 > function xs_user_names(h)
   local list = {};
@@ -105,14 +103,16 @@ end
 
 
 def wanted_users(params):
-    """Normalise the module's options into a list of wanted accounts (dicts), or raise."""
+    """Normalise the module's options into a list of wanted accounts (dicts), or raise.
+
+    Names are checked for their shape only: prepare_users() has Prosody prepare them."""
     defaults = {
         "state": params.get("state") or "present",
         "update_password": params.get("update_password") or "always",
         "host": params.get("host"),
     }
     if params.get("host") is not None:
-        check_domain(params["host"])
+        prosody_jid.check_shape(params["host"], "host", "domain")
     entries = []
     if params.get("users") is not None:
         if params.get("jid") or params.get("name"):
@@ -126,17 +126,8 @@ def wanted_users(params):
     if params.get("exclusive"):
         if not params.get("host"):
             raise ProsodyError("exclusive: true needs host: the accounts of which host to prune")
-        strays = sorted(e["jid"] for e in entries if e["host"] != params["host"])
-        if strays:
-            raise ProsodyError("exclusive: true with host %s, but these accounts are on another host: %s"
-                               % (params["host"], ", ".join(strays)))
     elif not entries:
         raise ProsodyError("nothing to do: give jid, name and host, or users")
-    seen = set()
-    for entry in entries:
-        if entry["jid"] in seen:
-            raise ProsodyError("account %s is listed twice" % entry["jid"])
-        seen.add(entry["jid"])
     return entries
 
 
@@ -148,15 +139,17 @@ def _one_user(item, defaults, where):
     if jid:
         if item.get("name"):
             raise ProsodyError("%s: give jid or name, not both" % where)
-        node, host = split_jid(jid)
+        prosody_jid.check_shape(jid, "JID")
     else:
         node, host = item.get("name"), item.get("host") or defaults["host"]
         if not node:
             raise ProsodyError("%s: give jid, or name with host" % where)
         if not host:
             raise ProsodyError("%s: name %r needs a host" % (where, node))
-        check_localpart(node, "%s@%s" % (node, host))
-        check_domain(host)
+        if not isinstance(node, str) or "@" in node or "/" in node:
+            raise ProsodyError("%s: name %r must be a local part alone (no @ or /): give jid instead" % (where, node))
+        prosody_jid.check_shape(host, "host", "domain")
+        jid = "%s@%s" % (node, host)
     state = item.get("state") or defaults["state"]
     if state not in STATES:
         raise ProsodyError("%s: state %r is not one of %s" % (where, state, ", ".join(STATES)))
@@ -166,21 +159,54 @@ def _one_user(item, defaults, where):
     password = item.get("password")
     if password is not None:
         if not isinstance(password, str) or password == "":
-            raise ProsodyError("%s: the password of %s@%s is empty" % (where, node, host))
+            raise ProsodyError("%s: the password of %s is empty" % (where, jid))
         try:
             scram.saslprep(password)
         except scram.ScramError as exc:
-            raise ProsodyError("%s: the password of %s@%s is unusable: %s" % (where, node, host, exc))
+            raise ProsodyError("%s: the password of %s is unusable: %s" % (where, jid, exc))
     role = item.get("role")
     if role is not None and (not isinstance(role, str) or not role.strip()):
-        raise ProsodyError("%s: role of %s@%s is empty" % (where, node, host))
-    return {"name": node, "host": host, "jid": "%s@%s" % (node, host), "state": state,
+        raise ProsodyError("%s: role of %s is empty" % (where, jid))
+    return {"input": jid, "name": None, "host": None, "jid": jid, "state": state,
             "password": password, "update_password": update, "role": role}
 
 
-def read_state(shell, entries, exclusive_host=None):
-    """One read through the shell: host facts and the current records of the listed accounts."""
+def prepare_users(shell, entries, exclusive_host=None):
+    """Have Prosody prepare every name (same session); return (entries with the prepared
+    name, host and jid, the prepared exclusive host, {input: prepared} where they differ).
+
+    Two entries that prepare to one account are refused, and so is, with exclusive, an entry
+    of another host: both are decided on prepared names, as Prosody sees them."""
     shell.define(HELPERS)
+    inputs = [entry["input"] for entry in entries] + ([exclusive_host] if exclusive_host else [])
+    answers = prosody_jid.prepare(shell, inputs)
+    prepared = {}
+    if exclusive_host:
+        host = prosody_jid.domain(exclusive_host, answers.pop(), "host")
+        prosody_jid.note_prepared(prepared, exclusive_host, host)
+        exclusive_host = host
+    seen = {}
+    out = []
+    for entry, answer in zip(entries, answers):
+        node, host = prosody_jid.bare_jid(entry["input"], answer)
+        jid = prosody_jid.join(node, host)
+        if jid in seen:
+            same = "" if seen[jid] == entry["input"] else " (%r and %r are the same account)" % (seen[jid], entry["input"])
+            raise ProsodyError("account %s is listed twice%s" % (jid, same))
+        seen[jid] = entry["input"]
+        prosody_jid.note_prepared(prepared, entry["input"], jid)
+        out.append(dict(entry, name=node, host=host, jid=jid))
+    if exclusive_host:
+        strays = sorted(e["jid"] for e in out if e["host"] != exclusive_host)
+        if strays:
+            raise ProsodyError("exclusive: true with host %s, but these accounts are on another host: %s"
+                               % (exclusive_host, ", ".join(strays)))
+    return out, exclusive_host, prepared
+
+
+def read_state(shell, entries, exclusive_host=None):
+    """One read through the shell (after prepare_users): host facts and the current records of
+    the listed accounts."""
     hosts = sorted(set(e["host"] for e in entries) | ({exclusive_host} if exclusive_host else set()))
     info = {host: shell.call_json("xs_host_info", host) for host in hosts}
     for host in hosts:

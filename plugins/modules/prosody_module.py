@@ -38,6 +38,10 @@ options:
     description:
       - The VirtualHosts or Components to change, or C(*) for the global section (every
         VirtualHost, and the components that inherit global modules).
+      - An empty list fails (a variable that came out empty never means every host).
+      - Names are prepared by the running Prosody (nameprep, e.g. C(Example.ORG) is
+        C(example.org)); the prepared names are used, returned in RV(hosts), and a warning names
+        each one that differs from what the task wrote.
     type: list
     elements: str
     default: ["*"]
@@ -89,16 +93,25 @@ dropin_changed:
   description: Whether the drop-in's content changed (or would change).
   returned: always
   type: bool
+hosts:
+  description: The sections changed, host names as Prosody prepared them (C(*) is the global section).
+  returned: always
+  type: list
+  elements: str
+  sample: ["conference.example.org"]
 """
 
 from ansible.module_utils.basic import AnsibleModule
 
 from ansible_collections.xmpp.stack.plugins.module_utils.prosody_shell import common_argument_spec, run_in_session
-from ansible_collections.xmpp.stack.plugins.module_utils import prosody_modules
+from ansible_collections.xmpp.stack.plugins.module_utils import prosody_jid, prosody_modules
 
 
 def run_module(module, shell):
     wanted = prosody_modules.wanted_module(module.params)
+    prepared = prosody_modules.prepare_hosts(shell, wanted)
+    for warning in prosody_jid.warnings(prepared):
+        module.warn(warning)
     old_text, state = prosody_modules.read_dropin(wanted["dropin"])
     path, hosts = prosody_modules.read_server(shell, wanted)
     new_state = prosody_modules.plan_state(wanted, state, hosts)
@@ -108,7 +121,7 @@ def run_module(module, shell):
     if (dropin_changed or live) and not module.check_mode:
         live = prosody_modules.apply(shell, wanted, old_text, new_text)
     result = {"changed": bool(dropin_changed or live), "module_path": path, "live": live,
-              "dropin_changed": dropin_changed}
+              "dropin_changed": dropin_changed, "hosts": wanted["hosts"]}
     if module._diff:
         result["diff"] = {"before": old_text or "", "after": new_text,
                           "before_header": wanted["dropin"], "after_header": wanted["dropin"]}

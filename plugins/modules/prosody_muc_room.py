@@ -15,6 +15,13 @@ description:
     given and the affiliations that are listed, through a single admin-shell session.
   - Only what differs is changed, and the result lists what was changed. Options left unset
     are not touched.
+  - "Names are those Prosody uses: the running Prosody prepares the room JID and every affiliated
+    JID in the module's session (nodeprep, nameprep, strict stringprep as MUC requires), the module
+    manages the prepared names, returns the room's in RV(room), lists every changed spelling in
+    RV(prepared) and warns about it. A room given as C(straße@conference.example.org) is the room
+    C(strasse@conference.example.org) that a client joining C(straße@conference.example.org)
+    enters. Names Prosody cannot prepare, resources and a JID listed under two affiliations in two
+    spellings fail before anything changes; O(affiliations_mode=exact) compares prepared names."
 author:
   - xmpp.stack developers (@xmpp-stack)
 extends_documentation_fragment:
@@ -121,22 +128,36 @@ changes:
   returned: always
   type: dict
   sample: {"created": false, "destroyed": false, "config": ["description"], "affiliations": {"bob@example.org": "member"}}
+room:
+  description: The room's JID as Prosody prepared it.
+  returned: always
+  type: str
+  sample: strasse@conference.example.org
+prepared:
+  description: Each JID of the task that Prosody prepares to another name, with that name (empty when none).
+  returned: always
+  type: dict
+  sample: {"straße@conference.example.org": "strasse@conference.example.org"}
 """
 
 from ansible.module_utils.basic import AnsibleModule
 
 from ansible_collections.xmpp.stack.plugins.module_utils.prosody_shell import common_argument_spec, run_in_session
-from ansible_collections.xmpp.stack.plugins.module_utils import prosody_rooms
+from ansible_collections.xmpp.stack.plugins.module_utils import prosody_jid, prosody_rooms
 
 
 def run_module(module, shell):
     wanted = prosody_rooms.wanted_room(module.params)
+    prepared = prosody_rooms.prepare_room(shell, wanted)
+    for warning in prosody_jid.warnings(prepared):
+        module.warn(warning)
     current = prosody_rooms.read_room(shell, wanted)
     plan, before, after = prosody_rooms.plan_room(wanted, current)
     changed = prosody_rooms.has_changes(plan)
     if changed and not module.check_mode:
         prosody_rooms.apply_room(shell, wanted, plan)
-    result = {"changed": changed, "changes": prosody_rooms.changes_of(plan)}
+    result = {"changed": changed, "changes": prosody_rooms.changes_of(plan), "room": wanted["jid"],
+              "prepared": prepared}
     if module._diff:
         result["diff"] = {"before": before, "after": after}
     return result

@@ -29,6 +29,14 @@ extends_documentation_fragment:
 notes:
   - Prosody gives accounts listed in the configuration's C(admins) their role from the
     configuration, whatever is stored; this module manages the stored primary role.
+  - "Names are those Prosody uses: the module has the running Prosody prepare every JID, name and
+    host (nodeprep for local parts, nameprep for domains, strict stringprep as for stored strings)
+    in its session, manages the account under the prepared name, returns it (RV(jid), RV(prepared))
+    and warns when it differs from what the task wrote: C(straße@example.org) is the account
+    C(strasse@example.org), the one a client logging in as C(straße) reaches; a full-width
+    C(ａｌｉｃｅ) or C(ali<U+200B>ce) is C(alice). Names Prosody cannot prepare (spaces, C(:), code
+    points unassigned in Unicode 3.2, over 1023 bytes), resources, and two entries that prepare to
+    the same account fail before anything changes. O(exclusive) compares prepared names."
   - Pass many accounts through O(users) rather than looping over the module with passwords as
     loop items, since Ansible prints loop items in verbose output even when the module hides
     its password options.
@@ -140,24 +148,39 @@ accounts:
   returned: always
   type: int
   sample: 2
+jid:
+  description: The account's JID as Prosody prepared it, when one account is given (O(jid) or O(name)).
+  returned: when O(jid) or O(name) is given
+  type: str
+  sample: strasse@example.org
+prepared:
+  description: Each name of the task that Prosody prepares to another name, with that name (empty when none).
+  returned: always
+  type: dict
+  sample: {"straße@example.org": "strasse@example.org"}
 """
 
 from ansible.module_utils.basic import AnsibleModule
 
 from ansible_collections.xmpp.stack.plugins.module_utils.prosody_shell import common_argument_spec, run_in_session
-from ansible_collections.xmpp.stack.plugins.module_utils import prosody_users
+from ansible_collections.xmpp.stack.plugins.module_utils import prosody_jid, prosody_users
 
 
 def run_module(module, shell):
     """Plan and (outside check mode) apply; returns the result dict."""
     entries = prosody_users.wanted_users(module.params)
     exclusive_host = module.params["host"] if module.params["exclusive"] else None
+    entries, exclusive_host, prepared = prosody_users.prepare_users(shell, entries, exclusive_host)
+    for warning in prosody_jid.warnings(prepared):
+        module.warn(warning)
     info, records = prosody_users.read_state(shell, entries, exclusive_host)
     plan = prosody_users.plan_users(shell, entries, info, records, exclusive_host)
     changes, diff = prosody_users.summarize(plan)
     if changes and not module.check_mode:
         prosody_users.apply_plan(shell, plan, info)
-    result = {"changed": bool(changes), "changes": changes, "accounts": len(plan)}
+    result = {"changed": bool(changes), "changes": changes, "accounts": len(plan), "prepared": prepared}
+    if module.params["users"] is None and entries:
+        result["jid"] = entries[0]["jid"]
     if module._diff:
         result["diff"] = diff
     return result

@@ -4,8 +4,9 @@ import pytest
 
 from ansible_collections.xmpp.stack.plugins.module_utils import prosody_modules as pm
 from ansible_collections.xmpp.stack.plugins.module_utils.prosody_shell import ProsodyError
+from ansible_collections.xmpp.stack.plugins.modules import prosody_module
 
-from shell_double import RecordingShell
+from shell_double import ModuleStandIn, RecordingShell
 
 DIRS = ["/var/lib/prosody/custom_plugins", "/usr/lib/prosody/modules/"]
 HOSTS = {
@@ -70,7 +71,10 @@ def test_a_file_we_did_not_write_is_never_overwritten():
 
 
 def test_the_module_file_is_found_and_live_changes_predicted():
-    path, hosts = pm.read_server(shell(), wanted(hosts=["example.test"]))
+    session = shell()
+    want = wanted(hosts=["example.test"])
+    pm.prepare_hosts(session, want)
+    path, hosts = pm.read_server(session, want)
     assert path.endswith("mod_x.lua")
     assert pm.live_changes(wanted(hosts=["example.test"]), hosts) == ["load on example.test"]
     assert pm.live_changes(wanted(), hosts) == ["load on bare.test", "load on example.test"]
@@ -80,23 +84,47 @@ BAD = [
     (dict(name="Bad-Name"), "invalid module name 'Bad-Name'"),
     (dict(name=""), "invalid module name ''"),
     (dict(name="../evil"), "invalid module name '../evil'"),
-    (dict(hosts=["Example.test"]), "not a lowercase domain name"),
-    (dict(hosts=["example.test", "example.test"]), "lists a host twice"),
+    (dict(hosts=[]), "hosts is empty"),
+    (dict(hosts=["example.test", "example.test"]), "hosts lists example.test twice"),
+    (dict(hosts=["example.test", "Example.TEST"]), "hosts lists example.test twice (as 'Example.TEST')"),
+    (dict(hosts=["*", "*"]), "hosts lists * twice"),
+    (dict(hosts=["alice@example.test"]), "expected a domain name, not a JID"),
+    (dict(hosts=["example.test/x"]), "without a resource"),
+    (dict(hosts=["\U0001f600.test"]), "nameprep refuses the domain"),
+    (dict(hosts=[""]), "invalid host ''"),
     (dict(state="on"), "state 'on'"),
 ]
 
 
+def run(session, **kwargs):
+    base = {"name": "mam", "hosts": None, "state": "enabled", "dropin": "/nonexistent/dropin.cfg.lua"}
+    base.update(kwargs)
+    return prosody_module.run_module(ModuleStandIn(base), session)
+
+
 @pytest.mark.parametrize("kwargs,message", BAD, ids=[case[1] for case in BAD])
-def test_bad_options_are_refused(kwargs, message):
+def test_bad_options_are_refused_before_anything_changes(kwargs, message):
+    session = shell()
     with pytest.raises(ProsodyError) as err:
-        wanted(**kwargs)
+        run(session, **kwargs)
     assert message in str(err.value)
+    assert session.writes() == []
+
+
+def test_the_write_check_sees_writes(tmp_path):
+    session = shell()
+    synced = {"example.test": dict(HOSTS["example.test"], loaded=True, configured=True)}
+    session.answers["xs_module_sync"] = lambda args: session.answers.update(
+        xs_module_hosts=lambda args: {"hosts": synced}) or {"done": ["loaded on example.test"]}
+    result = run(session, hosts=["Example.TEST"], dropin=str(tmp_path / "90-x.cfg.lua"))
+    assert result["changed"] is True and result["hosts"] == ["example.test"]
+    assert len(session.writes()) == 1
 
 
 def test_an_unknown_module_names_every_place_looked():
     session = shell(found=False)
     with pytest.raises(ProsodyError) as err:
-        pm.read_server(session, wanted(name="fast"))
+        run(session, name="fast")
     assert "cannot find module 'fast'" in str(err.value)
     for directory in DIRS:
         assert directory in str(err.value)
@@ -111,7 +139,7 @@ def test_an_unknown_module_names_every_place_looked():
 def test_sections_that_cannot_be_extended_are_refused(kwargs, message):
     session = shell()
     with pytest.raises(ProsodyError) as err:
-        pm.read_server(session, wanted(**kwargs))
+        run(session, **kwargs)
     assert message in str(err.value)
     assert session.writes() == []
 

@@ -7,8 +7,9 @@ import pytest
 
 from ansible_collections.xmpp.stack.plugins.module_utils import prosody_rooms as pr
 from ansible_collections.xmpp.stack.plugins.module_utils.prosody_shell import ProsodyError
+from ansible_collections.xmpp.stack.plugins.modules import prosody_muc_room
 
-from shell_double import RecordingShell
+from shell_double import ModuleStandIn, RecordingShell
 
 # The shape xs_room_get returned for a room on Prosody 13.0.1.
 EXISTING = {"host": True, "muc": True, "exists": True,
@@ -34,6 +35,7 @@ def shell_with(answer):
 def plan(answer=None, **kwargs):
     wanted = pr.wanted_room(params(**kwargs))
     shell = shell_with(EXISTING if answer is None else answer)
+    pr.prepare_room(shell, wanted)
     current = pr.read_room(shell, wanted)
     return (wanted,) + pr.plan_room(wanted, current) + (shell,)
 
@@ -99,25 +101,41 @@ def test_apply_sends_one_write_with_only_the_changes():
 
 
 BAD = [
-    (dict(room="team"), "invalid JID 'team'"),
-    (dict(room="Team@conference.example.test"), "lower case"),
-    (dict(room="team@conference.example.test/nick"), "expected a domain name"),
+    (dict(room="team"), "invalid room JID 'team': expected user@domain"),
+    (dict(room="team@conference.example.test/nick"), "without a resource"),
     (dict(whois="everyone"), "whois 'everyone'"),
     (dict(history_length=-1), "history_length must be a whole number"),
     (dict(persistent="yes"), "persistent must be true or false"),
     (dict(state="gone"), "state 'gone'"),
     (dict(affiliations_mode="some"), "affiliations_mode 'some'"),
     (dict(owners=["a@example.test"], outcasts=["a@example.test"]), "listed both as owner and as outcast"),
-    (dict(members=["not a jid"]), "not a lowercase domain name"),
+    (dict(members=["not a jid"]), "invalid members entry 'not a jid': expected user@domain"),
     (dict(members=[5]), "is not a JID"),
+    (dict(room="te am@conference.example.test"), "nodeprep refuses the local part 'te am'"),
+    (dict(room="\U0001f600@conference.example.test"), "unassigned in Unicode 3.2"),
+    (dict(owners=["alice@example.test"], members=["ＡＬＩＣＥ@example.test"]),
+     "alice@example.test is listed both as owner and as member ('alice@example.test' and "
+     "'ＡＬＩＣＥ@example.test' are the same JID)"),
+    (dict(members=["al:ice@example.test"]), "it contains ':'"),
+    (dict(outcasts=["\U0001f600.test"]), "nameprep refuses the domain"),
+    (dict(admins=["example.test"]), "invalid admins entry 'example.test': expected user@domain"),
+    (dict(room="team@conference.example.test@x"), "expected user@domain"),
 ]
 
 
 @pytest.mark.parametrize("kwargs,message", BAD, ids=[case[1] for case in BAD])
-def test_bad_options_fail_before_prosody_is_asked(kwargs, message):
+def test_bad_options_fail_before_anything_changes(kwargs, message):
+    shell = shell_with(EXISTING)
     with pytest.raises(ProsodyError) as err:
-        pr.wanted_room(params(**kwargs))
+        prosody_muc_room.run_module(ModuleStandIn(params(**kwargs)), shell)
     assert message in str(err.value)
+    assert shell.writes() == []
+
+
+def test_the_write_check_sees_writes():
+    shell = shell_with(EXISTING)
+    result = prosody_muc_room.run_module(ModuleStandIn(params(description="New")), shell)
+    assert result["changed"] is True and len(shell.writes()) == 1
 
 
 @pytest.mark.parametrize("answer,message", [
@@ -126,9 +144,27 @@ def test_bad_options_fail_before_prosody_is_asked(kwargs, message):
     ({"host": False}, "unknown host example.test"),
 ])
 def test_rooms_only_on_muc_components(answer, message):
-    wanted = pr.wanted_room(params(room="lobby@example.test"))
     shell = shell_with(answer)
     with pytest.raises(ProsodyError) as err:
-        pr.read_room(shell, wanted)
+        prosody_muc_room.run_module(ModuleStandIn(params(room="lobby@example.test")), shell)
     assert message in str(err.value)
     assert shell.writes() == []
+
+
+def test_a_room_is_managed_under_the_name_prosody_prepares():
+    shell = shell_with({"host": True, "muc": True, "exists": False})
+    module = ModuleStandIn(params(room="Straße@Conference.Example.Test", persistent=True,
+                                  owners=["ａｌｉｃｅ@example.test"]))
+    result = prosody_muc_room.run_module(module, shell)
+    assert result["room"] == "strasse@conference.example.test"
+    assert result["prepared"] == {"Straße@Conference.Example.Test": "strasse@conference.example.test",
+                                  "ａｌｉｃｅ@example.test": "alice@example.test"}
+    assert len(module.warnings) == 2
+    write = shell.writes()[0]
+    assert '"strasse@conference.example.test",true' in write and '{"alice@example.test","owner"}' in write
+
+
+def test_exact_compares_prepared_names():
+    # The owner is listed in another spelling of the same JID: nothing to remove, nothing to add.
+    steps = plan(owners=["ＡＤＭＩＮ@example.test"], affiliations_mode="exact")[1]
+    assert steps["affiliations"] == []

@@ -151,22 +151,6 @@ def test_json_results_decode_and_garbage_is_an_error():
         ps.decode_json_result("table: 0x1234")
 
 
-@pytest.mark.parametrize("jid", [
-    "alice", "@example.test", "alice@", "a b@example.test", "Alice@example.test",
-    "alice@example.test/phone", 'a"b@example.test', "alice@exa mple.test", "alice@-bad.test",
-    "alice@EXAMPLE.test", "a:b@example.test", "alice@example..test",
-])
-def test_invalid_jids_are_refused_with_the_jid_named(jid):
-    with pytest.raises(ps.ProsodyError) as err:
-        ps.split_jid(jid)
-    assert repr(jid) in str(err.value)
-
-
-def test_valid_jid_splits():
-    assert ps.split_jid("alice@example.test") == ("alice", "example.test")
-    assert ps.split_jid("élodie@xn--bcher-kva.test") == ("élodie", "xn--bcher-kva.test")
-
-
 def test_long_arguments_are_staged_in_lines_the_admin_socket_accepts():
     ops = [["create", "user%d" % i, {"salt": "0f8fad5b-d9cb-469f-a165-70867728950e", "iteration_count": 10000,
                                      "stored_key": "a" * 64, "server_key": "b" * 64}, "prosody:member", False]

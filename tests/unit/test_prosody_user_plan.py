@@ -13,8 +13,9 @@ import pytest
 from ansible_collections.xmpp.stack.plugins.module_utils import prosody_users as pu
 from ansible_collections.xmpp.stack.plugins.module_utils import scram
 from ansible_collections.xmpp.stack.plugins.module_utils.prosody_shell import ProsodyError, lua_quote
+from ansible_collections.xmpp.stack.plugins.modules import prosody_user
 
-from shell_double import RecordingShell
+from shell_double import ModuleStandIn, RecordingShell
 
 with open(os.path.join(os.path.dirname(__file__), "fixtures", "scram_records.json")) as handle:
     FIXTURE = json.load(handle)
@@ -93,6 +94,7 @@ def plan_with_info(shell, **kwargs):
     p = params(**kwargs)
     entries = pu.wanted_users(p)
     exclusive_host = p["host"] if p["exclusive"] else None
+    entries, exclusive_host, _prepared = pu.prepare_users(shell, entries, exclusive_host)
     info, records = pu.read_state(shell, entries, exclusive_host)
     return pu.plan_users(shell, entries, info, records, exclusive_host, hash_workers=2), info
 
@@ -191,14 +193,13 @@ def test_a_refused_write_is_reported_with_the_account():
 
 
 BAD_INPUTS = [
-    (dict(jid="alice"), "invalid JID 'alice'"),
-    (dict(jid="@example.test"), "local part is empty"),
-    (dict(jid="alice@"), "invalid JID or host"),
-    (dict(jid="al ice@example.test"), "contains ' '"),
-    (dict(jid="Alice@example.test"), "lower case"),
-    (dict(jid="alice@example.test/phone"), "expected a domain name"),
+    (dict(jid="alice"), "invalid JID 'alice': expected user@domain"),
+    (dict(jid="@example.test"), "invalid JID '@example.test': expected user@domain"),
+    (dict(jid="alice@"), "invalid JID 'alice@': expected user@domain"),
+    (dict(jid="al ice@example.test"), "nodeprep refuses the local part 'al ice': it contains SPACE"),
+    (dict(jid="alice@example.test/phone"), "give the bare JID, without a resource"),
     (dict(name="alice"), "needs a host"),
-    (dict(name="alice", host="bad host"), "not a lowercase domain name"),
+    (dict(name="alice", host="bad host"), "unknown host bad host"),
     (dict(jid="alice@example.test", password=""), "password of alice@example.test is empty"),
     (dict(jid="alice@example.test", password="a\nb"), "SASLprep prohibits"),
     (dict(jid="alice@example.test", state="gone"), "state 'gone'"),
@@ -219,13 +220,45 @@ BAD_INPUTS = [
 ]
 
 
-@pytest.mark.parametrize("kwargs,message", BAD_INPUTS, ids=[case[1] for case in BAD_INPUTS])
+# Names Prosody prepares differently or refuses; every one a clear error before any change.
+BAD_NAMES = [
+    (dict(jid="a\u00a0b@example.test", password="pw"), "refuses the local part 'a\\xa0b': it contains NO-BREAK SPACE"),
+    (dict(jid="a:b@example.test", password="pw"), "it contains ':', which a local part may not hold"),
+    (dict(jid="\U0001f600@example.test", password="pw"), "unassigned in Unicode 3.2"),
+    (dict(jid="\ue000x@example.test", password="pw"), "it contains U+E000, which stringprep prohibits"),
+    (dict(jid="\u0627" "1@example.test", password="pw"), "nodeprep refuses the local part"),
+    (dict(jid="%s@example.test" % ("x" * 1024), password="pw"), "longer than 1023 bytes"),
+    (dict(jid="alice@\U0001f600.test", password="pw"), "nameprep refuses the domain"),
+    (dict(jid="alice@example.test/\u200b", password="pw"), "without a resource"),
+    (dict(jid="a@b@example.test", password="pw"), "expected user@domain"),
+    (dict(name="a@b", host="example.test", password="pw"), "must be a local part alone"),
+    (dict(host="example.test", users=[{"name": "alice", "password": "pw"}, {"name": "ＡＬＩＣＥ", "password": "pw"}]),
+     "account alice@example.test is listed twice ('alice@example.test' and 'ＡＬＩＣＥ@example.test' are the same"),
+    (dict(host="example.test", exclusive=True, users=[{"jid": "alice@ｌｅｇａｃｙ.test"}]),
+     "on another host: alice@legacy.test"),
+    (dict(host="ex/ample.test", exclusive=True, users=[]), "invalid host 'ex/ample.test'"),
+    (dict(host="alice@example.test", exclusive=True, users=[]), "expected a domain name, not a JID"),
+    (dict(jid="straße@nohost.test", password="pw"), "unknown host nohost.test"),
+]
+
+
+@pytest.mark.parametrize("kwargs,message", BAD_INPUTS + BAD_NAMES, ids=[case[1] for case in BAD_INPUTS + BAD_NAMES])
 def test_bad_input_fails_clearly_and_changes_nothing(kwargs, message):
+    """The module's own run (plan, then apply outside check mode) stops before any write."""
     shell = make_shell()
+    module = ModuleStandIn(params(**kwargs))
     with pytest.raises(ProsodyError) as err:
-        plan_for(shell, **kwargs)
+        prosody_user.run_module(module, shell)
     assert message in str(err.value)
     assert shell.writes() == []
+
+
+def test_the_write_check_sees_writes():
+    # The assertion above could not fail if writes() missed the module's real write helper.
+    shell = make_shell()
+    result = prosody_user.run_module(ModuleStandIn(params(jid="new@example.test", password="pw-new")), shell)
+    assert result["changed"] is True
+    assert len(shell.writes()) == 1
 
 
 def test_an_unsupported_configured_hash_is_refused():
