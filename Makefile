@@ -6,7 +6,7 @@ VENV := .venv/bin
 SCENARIOS ?= stack $(filter-out stack,$(shell ls -d molecule/*/molecule.yml 2>/dev/null | cut -d/ -f2))
 export PATH := $(CURDIR)/$(VENV):$(PATH)
 
-.PHONY: demo test bootstrap testbed lint sanity unit molecule build clean clean-all
+.PHONY: demo test bootstrap testbed lint sanity unit molecule build tarball clean clean-all
 
 bootstrap:
 	@scripts/bootstrap.sh
@@ -18,13 +18,14 @@ demo: bootstrap testbed
 	@scripts/demo.sh
 
 # molecule last: its closing line "molecule: N passed, N failed" is the suite's last word.
-test: bootstrap testbed lint sanity unit build molecule
+test: bootstrap testbed lint sanity unit build tarball molecule
 
 lint: bootstrap
 	@echo "== ansible-lint (production profile) =="
 	@ansible-lint --profile production --offline
 	@antsibull-changelog lint
 	@python scripts/role-variables.py --check
+	@python scripts/fqcn-check.py
 
 sanity: bootstrap
 	@echo "== ansible-test sanity =="
@@ -35,8 +36,15 @@ unit: bootstrap
 	@python -m pytest -q tests/unit
 
 build: bootstrap
-	@echo "== collection build and install =="
+	@echo "== collection build and install, execution environment =="
 	@scripts/build-check.sh
+
+# The built tarball installed by the lowest ansible-core of meta/runtime.yml alone, next to only
+# galaxy.yml's dependencies, converging TARBALL_SCENARIO from that install.
+TARBALL_SCENARIO ?= coturn
+tarball: bootstrap testbed
+	@echo "== tarball: $(TARBALL_SCENARIO) converged from the installed collection, oldest ansible-core =="
+	@scripts/tarball-check.sh $(TARBALL_SCENARIO)
 
 # Scenarios run MOLECULE_JOBS at a time (most of their time is spent waiting on apt, systemd and
 # the network, not on the 2 cores); each keeps its own log under artifacts/molecule/.

@@ -21,4 +21,7 @@ fi
 # Ansible finds this checkout as the collection xmpp.stack through .cache/collections.
 mkdir -p .cache/collections/ansible_collections/xmpp
 ln -sfn ../../../.. .cache/collections/ansible_collections/xmpp/stack
-say "controller ready: $(.venv/bin/ansible --version | head -1)"
+# The whole output first, then its first line: `| head -1` closed the pipe while ansible was still
+# writing, and ansible printed a Broken pipe traceback into every `make`.
+version=$(.venv/bin/ansible --version)
+say "controller ready: ${version%%$'\n'*}"

@@ -2,6 +2,9 @@
 # Runs one Molecule scenario the way every scenario is proven: create, prepare, converge,
 # idempotence (0 changed), a check-mode pass that must report 0 changed, verify, destroy.
 # Usage: scripts/molecule-scenario.sh SCENARIO [--keep]   (--keep leaves the hosts up)
+# With MOLECULE_CONTROLLER=VENV (scripts/tarball-check.sh), converge, idempotence and the check pass
+# run that venv's ansible-playbook with MOLECULE_CONTROLLER_COLLECTIONS as the only collections and
+# MOLECULE_CONTROLLER_ROLES as the roles path; create, prepare, verify and destroy stay on .venv.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export PATH="$PWD/.venv/bin:$PATH" ANSIBLE_FORCE_COLOR=0 PY_COLORS=0
@@ -22,6 +25,14 @@ step() { # step NAME CMD... : runs one step, its output in the log, the tail sho
   fi
 }
 
+controller() { # controller CMD... : CMD with the other controller first on PATH, if one is given
+  if [ -z "${MOLECULE_CONTROLLER:-}" ]; then "$@"; return; fi
+  # The step's log starts with the version and collection paths that really ran it.
+  (export PATH="$MOLECULE_CONTROLLER/bin:$PATH" ANSIBLE_COLLECTIONS_PATH="$MOLECULE_CONTROLLER_COLLECTIONS" \
+     ANSIBLE_ROLES_PATH="$MOLECULE_CONTROLLER_ROLES"
+   ansible-playbook --version && "$@")
+}
+
 check_pass() {
   # A converged host must show 0 changed (and no failure) when converged again in check mode.
   molecule converge -s "$scenario" -- --check --diff || return 1
@@ -35,8 +46,8 @@ step destroy-before molecule destroy -s "$scenario"
 step syntax molecule syntax -s "$scenario"
 step create molecule create -s "$scenario"
 step prepare molecule prepare -s "$scenario"
-step converge molecule converge -s "$scenario"
-step idempotence molecule idempotence -s "$scenario"
-step check check_pass
+step converge controller molecule converge -s "$scenario"
+step idempotence controller molecule idempotence -s "$scenario"
+step check controller check_pass
 step verify molecule verify -s "$scenario"
 say "passed"
