@@ -64,7 +64,7 @@ def test_a_disabled_module_is_gone_for_a_client_and_comes_back(host, address, ca
 def test_check_mode_writes_nothing(host):
     before = host.file(DROPIN).content_string
     planned = module_task(MODULE, {"name": "mimicking"}, check=True, diff=True)
-    assert planned["changed"] is True and planned["live"] == ["load on example.test"]
+    assert planned["changed"] is True and planned["live"] == ["load on example.test", "load on other.test"]
     assert host.file(DROPIN).content_string == before
     assert "mimicking" not in loaded(host, "example.test")
 
@@ -74,6 +74,8 @@ def test_check_mode_writes_nothing(host):
     ({"name": "jingle_stats"}, "/usr/lib/prosody/modules"),
     ({"name": "Bad-Name"}, "invalid module name 'Bad-Name'"),
     ({"name": "ping", "hosts": ["nohost.test"]}, "unknown host nohost.test"),
+    ({"name": "ping", "hosts": []}, "hosts is empty"),
+    ({"name": "ping", "hosts": ["example.test", "EXAMPLE.test"]}, "hosts lists example.test twice"),
 ])
 def test_bad_names_fail_clearly_and_change_nothing(host, args, message):
     before = host.file(DROPIN).content_string
@@ -87,7 +89,9 @@ def test_info_reports_hosts_components_and_counts():
     info = module_task("xmpp.stack.prosody_info", {})
     assert info["changed"] is False
     assert info["version"].startswith("13.")
-    assert info["hosts"]["example.test"]["users"] == 3
+    assert info["hosts"]["example.test"]["users"] == 4
+    assert info["hosts"]["other.test"]["users"] == 2
     assert "mam" in info["hosts"]["example.test"]["modules"]
     muc = info["components"]["conference.example.test"]
-    assert muc["module"] == "muc" and muc["rooms"] == 2
+    assert muc["module"] == "muc" and muc["rooms"] == 3
+    assert info["components"]["conference.other.test"]["rooms"] == 1

@@ -90,7 +90,9 @@ def test_create_then_destroy_a_room(disco):
 @pytest.mark.parametrize("args,message", [
     ({"room": "lobby@example.test"}, "example.test is not a MUC component"),
     ({"room": "lobby@nohost.test"}, "unknown host nohost.test"),
-    ({"room": "Lobby@conference.example.test"}, "lower case"),
+    ({"room": "lob by@conference.example.test"}, "nodeprep refuses the local part 'lob by'"),
+    ({"room": TEAM, "owners": ["alice@example.test"], "members": ["ＡＬＩＣＥ@example.test"]},
+     "alice@example.test is listed both as owner and as member"),
     ({"room": TEAM, "owners": ["alice@example.test"], "members": ["alice@example.test"]}, "listed both"),
 ])
 def test_bad_input_fails_clearly(args, message):

@@ -8,6 +8,8 @@ from conftest import HOST, PROJECT, module_task, run_playbook, secret
 from xmpp_probe import can_login
 
 MODULE = "xmpp.stack.prosody_user"
+# The inventory's accounts of example.test (Straße@example.test is Prosody's strasse@example.test).
+INVENTORY = ["admin@example.test", "alice@example.test", "bob@example.test", "strasse@example.test"]
 
 
 def user_list(host):
@@ -18,7 +20,7 @@ def user_list(host):
 
 
 def test_converge_made_exactly_the_inventory_accounts(host):
-    assert user_list(host) == ["admin@example.test", "alice@example.test", "bob@example.test"]
+    assert user_list(host) == INVENTORY
 
 
 def test_accounts_log_in_with_their_inventory_password(address, cafile):
@@ -69,7 +71,7 @@ def test_check_mode_plans_with_a_masked_diff_and_changes_nothing(host, address, 
     assert diff["after"]["alice@example.test"]["password"] == "changed"
     assert new not in repr(result)
     # Nothing moved: same accounts, the old password still logs in.
-    assert user_list(host) == ["admin@example.test", "alice@example.test", "bob@example.test"]
+    assert user_list(host) == INVENTORY
     assert can_login("alice@example.test", secret("alice"), address, cafile)
 
 
@@ -93,17 +95,21 @@ def test_the_users_playbook_removes_accounts_not_in_the_inventory(host):
     assert stray["changed"] is True
     code, output, results = run_playbook(path=os.path.join(PROJECT, "playbooks", "users.yml"))
     assert code == 0, output
-    assert results[0]["changes"] == {"delete": ["stray@example.test"]}
-    assert user_list(host) == ["admin@example.test", "alice@example.test", "bob@example.test"]
+    # One prosody_user call a domain: only example.test's pruning changed something.
+    by_domain = {item["item"]: item for item in results[1]["results"]}
+    assert sorted(by_domain) == ["example.test", "other.test"]
+    assert by_domain["example.test"]["changes"] == {"delete": ["stray@example.test"]}
+    assert by_domain["other.test"]["changed"] is False
+    assert user_list(host) == INVENTORY
 
 
 def test_bad_input_fails_clearly_without_changing_anything(host):
     result = module_task(MODULE, {"jid": "eve@nohost.test", "password": "whatever-1"})
     assert result.get("failed") is True
     assert "unknown host nohost.test" in result["msg"]
-    result = module_task(MODULE, {"jid": "Eve@example.test", "password": "whatever-1"})
-    assert "lower case" in result["msg"]
-    assert user_list(host) == ["admin@example.test", "alice@example.test", "bob@example.test"]
+    result = module_task(MODULE, {"jid": "e:ve@example.test", "password": "whatever-1"})
+    assert "nodeprep refuses the local part 'e:ve'" in result["msg"]
+    assert user_list(host) == INVENTORY
 
 
 def test_no_password_in_vvv_output():
@@ -138,6 +144,6 @@ def test_no_password_in_vvv_output():
     assert "changed=2" in output2
     for text in (output, output2):
         assert len(text) > 1000
-        for name in ("admin", "alice", "bob"):
+        for name in ("admin", "alice", "bob", "strasse", "carol", "dave"):
             assert secret(name) not in text
         assert new not in text

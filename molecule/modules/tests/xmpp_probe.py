@@ -21,6 +21,7 @@ async def _session(jid, password, address, cafile, action=None):
     xmpp = slixmpp.ClientXMPP(jid, password, sasl_mech="SCRAM-SHA-256")
     xmpp.register_plugin("xep_0030")
     xmpp.register_plugin("xep_0128")  # data forms inside disco#info (muc#roominfo)
+    xmpp.register_plugin("xep_0045")
     xmpp.ssl_context = ssl.create_default_context(cafile=cafile)
     xmpp.enable_direct_tls = False
     xmpp.enable_plaintext = False
@@ -62,4 +63,18 @@ def disco_info(jid, password, address, cafile, target):
     result = asyncio.run(_session(jid, password, address, cafile, query))
     if result is False:
         raise ProbeError("%s could not log in to query %s" % (jid, target))
+    return result
+
+
+def join_room(jid, password, address, cafile, room, nick):
+    """Log in and join ``room`` as a client would; return (the room's bare JID as the room
+    answered, the affiliation the room gives this client, the real JID the room sees)."""
+    async def join(xmpp):
+        presence = (await xmpp["xep_0045"].join_muc_wait(slixmpp.JID(room), nick, timeout=TIMEOUT))[0]
+        item = presence["muc"]
+        return presence["from"].bare, item["affiliation"], xmpp.boundjid.bare
+
+    result = asyncio.run(_session(jid, password, address, cafile, join))
+    if result is False:
+        raise ProbeError("%s could not log in to join %s" % (jid, room))
     return result
