@@ -47,6 +47,7 @@ READY_TIMEOUT = 10
 READY_ATTEMPTS = 4
 READY_PAUSE = 2
 
+
 def staged_call(function, args, max_line=MAX_LINE):
     """Lines that call ``function(*args)`` and print its JSON result, each at most ``max_line``.
 

@@ -84,7 +84,7 @@ def test_prosody_muc_room_plans_on_the_name_prosody_prepares(entry):
     assert shell.writes() == []
 
 
-def test_straße_is_created_as_strasse_and_a_rerun_changes_nothing():
+def test_sharp_s_is_created_as_strasse_and_a_rerun_changes_nothing():
     shell = make_shell()
     module = ModuleStandIn(params(jid="straße@example.test", password=PASSWORD))
     result = prosody_user.run_module(module, shell)

@@ -20,8 +20,8 @@ def test_one_site_wide_list_goes_to_the_host_of_each_domain():
 
 
 def test_domains_are_compared_prepared():
-    straße = {"jid": "Straße@ＯＴＨＥＲ.test", "password": "pw"}
-    assert route_by_domain([straße], SERVED)["xmpp2"]["other.test"]["entries"] == [straße]
+    sharp_s = {"jid": "Straße@ＯＴＨＥＲ.test", "password": "pw"}
+    assert route_by_domain([sharp_s], SERVED)["xmpp2"]["other.test"]["entries"] == [sharp_s]
 
 
 def test_name_entries_take_their_host_or_the_default():

@@ -28,7 +28,7 @@ def test_the_inventory_spellings_became_the_prepared_accounts(host):
     assert user_list(host, "other.test") == OTHER_USERS
 
 
-def test_straße_logs_in_with_the_name_as_written_and_as_prosody_prepares_it(address, cafile):
+def test_strasse_logs_in_with_the_name_as_written_and_as_prosody_prepares_it(address, cafile):
     assert can_login("strasse@example.test", secret("strasse"), address, cafile)
     # slixmpp prepares the JID as RFC 6122 clients do, and Prosody nodepreps the SASL username.
     assert can_login("Straße@example.test", secret("strasse"), address, cafile)
@@ -81,7 +81,7 @@ def test_exclusive_with_other_spellings_of_the_same_accounts_deletes_nothing(hos
     assert user_list(host) == EXAMPLE_USERS
 
 
-def test_the_room_written_straße_is_the_room_a_client_joins_with_its_real_owner(address, cafile):
+def test_the_room_written_with_sharp_s_is_the_room_a_client_joins_with_its_real_owner(address, cafile):
     room, affiliation, me = join_room("Straße@example.test", secret("strasse"), address, cafile,
                                       "straße@conference.example.test", "strasse")
     assert room == "strasse@conference.example.test"
