@@ -23,9 +23,9 @@ pinned=$(sed -n 's/^ansible-core==//p' "$reqs")
 [ "$bound" = "$pinned" ] || { say "meta/runtime.yml starts at $bound but $reqs pins ansible-core $pinned"; exit 1; }
 
 # The controller's own Python requirements (meta/ee-requirements.txt) are part of it, pinned.
-for pkg in $(sed -n 's/^\([A-Za-z0-9_.-]*\)[<>=].*/\1/p' meta/ee-requirements.txt); do
+while read -r pkg; do
   grep -qi "^$pkg==" "$reqs" || { say "$reqs does not pin $pkg of meta/ee-requirements.txt"; exit 1; }
-done
+done < <(sed -n 's/^\([A-Za-z0-9_.-]*\)[<>=].*/\1/p' meta/ee-requirements.txt)
 
 # A second venv, remade only when what it installs changes (like bootstrap.sh's .venv).
 want=$(cat "$reqs" <("$PY" --version) | sha256sum | cut -d' ' -f1)
