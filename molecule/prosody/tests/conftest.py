@@ -1,6 +1,8 @@
-"""Fixtures of the prosody scenario: per test host, its XMPP server and two fresh accounts."""
+"""Fixtures of the prosody scenario: per test host, its XMPP server, two fresh accounts and the
+public base URL of its HTTP services."""
 import pytest
 from conftest_helpers import container_address, create_accounts, scenario_ca_file
+from public_urls import Public
 from xmpp_client import Server
 
 
@@ -14,3 +16,8 @@ def server(host):
 @pytest.fixture(scope="module")
 def accounts(host, server):
     return create_accounts(host.backend.get_hostname(), server.domain, ["alice", "bob"])
+
+
+@pytest.fixture(scope="module")
+def public(host, server):
+    return Public.of(host.ansible.get_variables(), server.domain)

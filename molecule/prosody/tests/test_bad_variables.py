@@ -22,6 +22,12 @@ CASES = {
         {"prosody_storage": "sql", "prosody_sql_driver": "PostgreSQL", "prosody_sql_password": ""},
         "prosody_sql_password"),
     "unknown TLS source": ({"prosody_tls_source": "acme"}, "acme"),
+    "two services on one port": ({"prosody_https_ports": [5222]}, "Port 5222 is claimed by c2s and https"),
+    "443 listed beside the multiplexer": (
+        {"prosody_port_443": True, "prosody_c2s_direct_tls_ports": [443]},
+        "Port 443 is claimed by c2s_direct_tls and multiplex_ssl (prosody_port_443)"),
+    "public URL that is not https": (
+        {"prosody_http_external_url": "http://chat.example.test/xmpp/"}, "http://chat.example.test/xmpp/"),
     "missing certificate": (
         {"prosody_tls_source": "files", "prosody_virtual_hosts": [{"name": "bad.example.test"}],
          "prosody_tls_files": [{"name": "bad.example.test", "cert": "/nonexistent/bad.crt",
@@ -64,3 +70,17 @@ def test_switch_to_sql_with_accounts_in_files_is_refused():
     assert "playbooks/migrate_to_sql.yml" in output and "internal storage" in output
     recap = output[output.rindex("PLAY RECAP"):]
     assert "changed=0" in recap
+
+
+def test_port_prosody_cannot_bind_fails_the_play():
+    """Prosody only logs a port it cannot open and runs on: the role fails, naming the port and
+    Prosody's reason. Port 8089 is held by prepare.yml's archive server on 127.0.0.1."""
+    result = run_role({"prosody_http_ports": [8089]})
+    output = " ".join((result.stdout + result.stderr).split())
+    assert result.returncode != 0
+    assert "Fail on every port Prosody could not bind" in output
+    assert "Failed to open server port 8089" in output
+    assert "this port is in use by another application" in output
+    # Back to the scenario's configuration: the same role run passes again.
+    restored = run_role({})
+    assert restored.returncode == 0, restored.stdout[-3000:]

@@ -82,13 +82,13 @@ def test_muc_room_features(server, accounts):
     assert "urn:xmpp:mam:2" in features
 
 
-def test_upload_then_fetch_over_https(server, accounts):
+def test_upload_then_fetch_over_https(server, accounts, public):
     data = uuid.uuid4().bytes * 64
     put_status, get_status, fetched, url = upload_and_fetch(server, accounts["alice"], data)
     assert put_status == 201
     assert get_status == 200
     assert fetched == data
-    assert url.startswith(f"https://upload.{server.domain}:5281/")
+    assert url.startswith(public.upload_base)
 
 
 def test_bosh_session(server):

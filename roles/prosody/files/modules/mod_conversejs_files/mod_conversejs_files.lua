@@ -9,7 +9,7 @@ local fileserver = require "prosody.net.http.files";
 local pages_dir = module:get_option_path("conversejs_files_pages_dir") .. "/" .. module.host .. "/";
 local assets_dir = module:get_option_path("conversejs_files_assets_dir");
 local policy = module:get_option_string("conversejs_files_content_security_policy");
-local https_port = module:get_option_array("https_ports", { 5281 })[1];
+local app_path = "/conversejs";
 
 local mime_map = {
 	html = "text/html; charset=utf-8"; js = "text/javascript"; mjs = "text/javascript";
@@ -23,7 +23,14 @@ local function with_headers(serve)
 	return function (event, path)
 		local request = event.request;
 		if not request.secure then
-			event.response.headers.location = ("https://%s:%d%s"):format(module.host, https_port, request.path);
+			-- The page's public address: http_external_url (a reverse proxy, or 443), else the
+			-- HTTPS port Prosody listens on. A request from a trusted proxy that says
+			-- X-Forwarded-Proto: https is secure already.
+			local base = module:http_url(nil, app_path);
+			if not base:match("^https://") then
+				return 403;
+			end
+			event.response.headers.location = base .. request.path:sub(#app_path + 1);
 			return 301;
 		end
 		local headers = event.response.headers;
@@ -37,7 +44,7 @@ local function with_headers(serve)
 end
 
 module:provides("http", {
-	default_path = "/conversejs";
+	default_path = app_path;
 	route = {
 		["GET /dist/*"] = with_headers(fileserver.serve({ path = assets_dir .. "/"; mime_map = mime_map }));
 		["GET /*"] = with_headers(fileserver.serve({ path = pages_dir; mime_map = mime_map;
