@@ -6,7 +6,7 @@ VENV := .venv/bin
 SCENARIOS ?= stack $(filter-out stack,$(shell ls -d molecule/*/molecule.yml 2>/dev/null | cut -d/ -f2))
 export PATH := $(CURDIR)/$(VENV):$(PATH)
 
-.PHONY: demo test bootstrap testbed lint sanity unit molecule build tarball clean clean-all
+.PHONY: demo test bootstrap testbed lint docs sanity unit molecule build tarball clean clean-all
 
 bootstrap:
 	@scripts/bootstrap.sh
@@ -18,14 +18,21 @@ demo: bootstrap testbed
 	@scripts/demo.sh
 
 # molecule last: its closing line "molecule: N passed, N failed" is the suite's last word.
-test: bootstrap testbed lint sanity unit build tarball molecule
+test: bootstrap testbed lint sanity unit docs build tarball molecule
 
 lint: bootstrap
 	@echo "== ansible-lint (production profile) =="
 	@ansible-lint --profile production --offline
 	@antsibull-changelog lint
-	@python scripts/role-variables.py --check
+	@echo "== antsibull-docs lint (modules, filters, roles: schema, markup, references) =="
+	@antsibull-docs lint-collection-docs --plugin-docs --validate-collection-refs dependent \
+	  --disallow-unknown-collection-refs .
 	@python scripts/fqcn-check.py
+
+# The documentation site (antsibull-docs + Sphinx, offline, no warning allowed): artifacts/docs/html.
+docs: bootstrap
+	@echo "== documentation site =="
+	@scripts/docs.sh
 
 sanity: bootstrap
 	@echo "== ansible-test sanity =="
