@@ -17,6 +17,15 @@ description:
     Changes nothing.
 author:
   - xmpp.stack developers (@xmpp-stack)
+seealso:
+  - module: xmpp.stack.prosody_user
+    description: Manage the accounts it counts.
+  - module: xmpp.stack.prosody_muc_room
+    description: Manage the rooms it counts.
+  - module: xmpp.stack.prosody_module
+    description: Enable or disable the modules it lists.
+  - ref: "xmpp.stack.prosody role <ansible_collections.xmpp.stack.prosody_role>"
+    description: The prosody role, which installs and configures the Prosody server these modules talk to.
 extends_documentation_fragment:
   - xmpp.stack.prosody
 attributes:

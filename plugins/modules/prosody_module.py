@@ -25,6 +25,11 @@ description:
     looked.
 author:
   - xmpp.stack developers (@xmpp-stack)
+seealso:
+  - module: xmpp.stack.prosody_info
+    description: Which modules each VirtualHost and component has loaded.
+  - ref: "xmpp.stack.prosody role <ansible_collections.xmpp.stack.prosody_role>"
+    description: The prosody role, which installs and configures the Prosody server these modules talk to.
 extends_documentation_fragment:
   - xmpp.stack.prosody
   - xmpp.stack.prosody.attributes
@@ -93,6 +98,7 @@ dropin_changed:
   description: Whether the drop-in's content changed (or would change).
   returned: always
   type: bool
+  sample: true
 hosts:
   description: The sections changed, host names as Prosody prepared them (C(*) is the global section).
   returned: always

@@ -24,6 +24,13 @@ description:
     spellings fail before anything changes; O(affiliations_mode=exact) compares prepared names."
 author:
   - xmpp.stack developers (@xmpp-stack)
+seealso:
+  - module: xmpp.stack.prosody_user
+    description: The accounts that become owners, admins and members.
+  - module: xmpp.stack.prosody_info
+    description: How many rooms each MUC component has.
+  - ref: "xmpp.stack.prosody role <ansible_collections.xmpp.stack.prosody_role>"
+    description: The prosody role, which installs and configures the Prosody server these modules talk to.
 extends_documentation_fragment:
   - xmpp.stack.prosody
   - xmpp.stack.prosody.attributes
@@ -128,6 +135,28 @@ changes:
   returned: always
   type: dict
   sample: {"created": false, "destroyed": false, "config": ["description"], "affiliations": {"bob@example.org": "member"}}
+  contains:
+    created:
+      description: Whether the room is (or would be) created.
+      returned: always
+      type: bool
+      sample: false
+    destroyed:
+      description: Whether the room is (or would be) destroyed.
+      returned: always
+      type: bool
+      sample: false
+    config:
+      description: The options (as the task names them) whose value changes; the password only by name.
+      returned: always
+      type: list
+      elements: str
+      sample: ["description", "password"]
+    affiliations:
+      description: Each JID whose affiliation changes, with its new affiliation (V(none) when removed).
+      returned: always
+      type: dict
+      sample: {"bob@example.org": "member", "eve@example.org": "none"}
 room:
   description: The room's JID as Prosody prepared it.
   returned: always

@@ -23,6 +23,13 @@ description:
     leaves the module's process.
 author:
   - xmpp.stack developers (@xmpp-stack)
+seealso:
+  - module: xmpp.stack.prosody_muc_room
+    description: Rooms whose affiliations name these accounts.
+  - module: xmpp.stack.prosody_info
+    description: How many accounts each VirtualHost has.
+  - ref: "xmpp.stack.prosody role <ansible_collections.xmpp.stack.prosody_role>"
+    description: The prosody role, which installs and configures the Prosody server these modules talk to.
 extends_documentation_fragment:
   - xmpp.stack.prosody
   - xmpp.stack.prosody.attributes
@@ -143,6 +150,43 @@ changes:
   returned: always
   type: dict
   sample: {"create": ["bob@example.org"], "password": ["alice@example.org"]}
+  contains:
+    create:
+      description: The accounts that are (or would be) created.
+      returned: when an account does
+      type: list
+      elements: str
+      sample: ["bob@example.org"]
+    password:
+      description: The accounts that get (or would get) a new password.
+      returned: when an account does
+      type: list
+      elements: str
+      sample: ["bob@example.org"]
+    role:
+      description: The accounts that get (or would get) another role.
+      returned: when an account does
+      type: list
+      elements: str
+      sample: ["bob@example.org"]
+    disable:
+      description: The accounts that are (or would be) disabled.
+      returned: when an account does
+      type: list
+      elements: str
+      sample: ["bob@example.org"]
+    enable:
+      description: The accounts that are (or would be) enabled again.
+      returned: when an account does
+      type: list
+      elements: str
+      sample: ["bob@example.org"]
+    delete:
+      description: The accounts that are (or would be) deleted.
+      returned: when an account does
+      type: list
+      elements: str
+      sample: ["bob@example.org"]
 accounts:
   description: How many accounts the task looked at.
   returned: always
