@@ -79,7 +79,7 @@ options:
     description: Whether members may invite others to a members-only room.
     type: bool
   language:
-    description: The room's language, as a language tag (C(en), C(de)); empty for none.
+    description: The room's language, as a language tag (V(en), V(de)); empty for none.
     type: str
   owners:
     description: JIDs that must be owners.

@@ -89,8 +89,8 @@ options:
     type: str
   users:
     description:
-      - Many accounts in one task and one admin-shell session. Each entry gives C(jid), or C(name)
-        with C(host) (or the task's O(host)); unset keys take the task's values.
+      - Many accounts in one task and one admin-shell session. Each entry gives O(users[].jid), or O(users[].name)
+        with O(users[].host) (or the task's O(host)); unset keys take the task's values.
     type: list
     elements: dict
     suboptions:
@@ -101,7 +101,7 @@ options:
         description: The account's local part.
         type: str
       host:
-        description: The account's VirtualHost when C(name) is given.
+        description: The account's VirtualHost when O(users[].name) is given.
         type: str
       state:
         description: As O(state).
