@@ -6,6 +6,7 @@ import os
 import secrets
 
 import pytest
+from slixmpp.exceptions import IqError
 
 from conftest import PROJECT, module_task, run_playbook, secret
 from xmpp_probe import can_login, disco_info, join_room
@@ -107,8 +108,10 @@ def test_each_room_is_on_its_domains_muc_component(address, cafile):
     room, affiliation, _me = join_room("dave@other.test", secret("dave"), address, cafile,
                                        "lobby@conference.other.test", "dave")
     assert (room, affiliation) == ("lobby@conference.other.test", "member")
-    with pytest.raises(Exception):
+    # No such room on the other domain's component: the room says so (not any failure will do).
+    with pytest.raises(IqError) as err:
         disco_info("carol@other.test", secret("carol"), address, cafile, "lobby@conference.example.test")
+    assert err.value.condition == "item-not-found"
 
 
 @pytest.mark.parametrize("playbook,extra,named", [

@@ -2,6 +2,7 @@
 disco#info, a configuration round trip, affiliations, passwords and bad input."""
 
 import pytest
+from slixmpp.exceptions import IqError
 
 from conftest import module_task, secret
 from xmpp_probe import disco_info
@@ -59,8 +60,10 @@ def test_configuration_round_trip_changes_only_what_differs(disco):
 def test_check_mode_plans_a_room_and_creates_nothing(disco):
     result = module_task(MODULE, {"room": "planned@conference.example.test", "persistent": True}, check=True)
     assert result["changed"] is True and result["changes"]["created"] is True
-    with pytest.raises(Exception):
+    # The room was not created: Prosody answers item-not-found (a login failure would not do).
+    with pytest.raises(IqError) as err:
         disco("planned@conference.example.test")
+    assert err.value.condition == "item-not-found"
 
 
 def test_affiliations_exact_and_append():
