@@ -19,6 +19,8 @@ html_theme = "sphinx_ansible_theme"
 html_theme_options = {
     "show_extranav": False,
     "show_rtd_ethical_ads": False,
+    # The theme's default bar of links to Ansible's web sites: not ours to show.
+    "topbar_links": {},
     "documentation_home_url": "index.html",
 }
 html_show_sphinx = False
