@@ -2,7 +2,7 @@
 # Builds the documentation site into artifacts/docs/html (or DIR/html), offline, failing on any
 # Sphinx warning: antsibull-docs writes the pages of the modules, filters and roles (from
 # DOCUMENTATION, RETURN and meta/argument_specs.yml); beside them go the admin guide (README.md),
-# docs/*.md and the playbooks' purpose (their headers, scripts/docs-playbooks.py).
+# the roles' READMEs, docs/*.md and the playbooks' purpose (their headers, scripts/docs-playbooks.py).
 # Usage: scripts/docs.sh [DIR]
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -25,6 +25,9 @@ cp docs/site/index.rst docs/site/ansible_references.rst "$src/"
 # README.md and docs/*.md keep their places relative to each other, so the README's links to them work.
 cp README.md "$src/admin_guide.md"
 mkdir "$src/docs" && cp docs/*.md "$src/docs/"
+for readme in roles/*/README.md; do
+  mkdir -p "$src/$(dirname "$readme")" && cp "$readme" "$src/$readme"
+done
 python scripts/docs-playbooks.py "$src/playbooks.rst"
 sphinx-build -q -b html -W --keep-going -c docs/site "$src" "$out/html"
 echo "documentation site: $out/html/index.html"
