@@ -1,5 +1,6 @@
 """prosody.cfg.lua renders byte for byte as committed, for the variable sets of the prosody and
-stack scenarios (tests/golden/inventory.yml).
+stack scenarios and of the variants (tests/golden/inventory.yml); so do the web client's settings
+per VirtualHost and the derived values the role's tasks read (<case>.model.json).
 
 The expected files were rendered from the configuration model before it was rewritten; a change
 that is meant to alter the configuration updates them in the same commit, with
@@ -15,7 +16,8 @@ import pytest
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 GOLDEN = os.path.join(ROOT, "tests", "golden")
 EXPECTED = os.path.join(GOLDEN, "expected")
-CASES = ["prosody-trixie", "prosody-bookworm", "xmpp1.example.org", "xmpp2.example.net"]
+CASES = ["prosody-trixie", "prosody-bookworm", "xmpp1.example.org", "xmpp2.example.net",
+         "variant-port443", "variant-external-url", "variant-https-port", "variant-no-hosts"]
 
 
 @pytest.fixture(scope="module")
@@ -31,13 +33,20 @@ def rendered(tmp_path_factory):
     return out
 
 
+def _case_files(directory, case):
+    return sorted(name for name in os.listdir(str(directory)) if name.startswith(case + "."))
+
+
 @pytest.mark.parametrize("case", CASES)
 def test_config_renders_as_committed(rendered, case):
-    got = (rendered / (case + ".cfg.lua")).read_bytes()
-    expected_path = os.path.join(EXPECTED, case + ".cfg.lua")
+    names = _case_files(rendered, case)
+    assert case + ".cfg.lua" in names and case + ".model.json" in names, names
     if os.environ.get("GOLDEN_UPDATE") == "1":
-        with open(expected_path, "wb") as handle:
-            handle.write(got)
-    with open(expected_path, "rb") as handle:
-        expected = handle.read()
-    assert got == expected, "%s differs from %s" % (case, expected_path)
+        for name in names:
+            with open(os.path.join(EXPECTED, name), "wb") as handle:
+                handle.write((rendered / name).read_bytes())
+    assert names == _case_files(EXPECTED, case)
+    for name in names:
+        with open(os.path.join(EXPECTED, name), "rb") as handle:
+            expected = handle.read()
+        assert (rendered / name).read_bytes() == expected, "%s differs from %s" % (name, EXPECTED)

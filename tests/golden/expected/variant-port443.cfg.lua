@@ -1,0 +1,143 @@
+-- Ansible managed
+-- Rendered by the xmpp.stack prosody role from its configuration data model
+-- (roles/prosody/vars/main.yml, __prosody_config). Drop-ins: /etc/prosody/conf.d/*.cfg.lua.
+pidfile = "/run/prosody/prosody.pid"
+log = { info = "*stdout" }
+network_backend = "epoll"
+plugin_paths = { "/usr/local/lib/prosody/modules"; "/usr/local/lib/prosody/xmpp-stack"; "/usr/local/lib/prosody/community/enabled"; }
+admins = { }
+modules_enabled = { "roster"; "saslauth"; "tls"; "dialback"; "disco"; "carbons"; "pep"; "private"; "blocklist"; "vcard4"; "vcard_legacy"; "bookmarks"; "ping"; "time"; "uptime"; "version"; "lastactivity"; "account_activity"; "limits"; "register"; "admin_adhoc"; "admin_shell"; "server_contact_info"; "announce"; "smacks"; "csi_battery_saver"; "sasl2"; "sasl2_bind2"; "sasl2_fast"; "sasl2_sm"; "cloud_notify"; "cloud_notify_encrypted"; "unified_push"; "websocket"; "http_altconnect"; "spam_reporting"; "http_openmetrics"; "health_check"; "measure_auth_failures"; "invites"; "invites_adhoc"; "invites_register"; "register_ibr"; "watchregistrations"; "conversejs_files"; "net_multiplex"; "a_community_module"; "csi_simple"; "http"; "csi"; }
+modules_disabled = { "bosh"; "mam"; }
+certificates = "/etc/prosody/certs"
+ssl = {
+	ciphers = "ECDHE+AESGCM:ECDHE+CHACHA20:DHE+AESGCM";
+	curveslist = { "P-256"; "P-384"; };
+	options = { "cipher_server_preference"; "no_compression"; };
+	protocol = "tlsv1_2+";
+}
+c2s_require_encryption = true
+s2s_require_encryption = true
+s2s_secure_auth = true
+allow_unencrypted_plain_auth = false
+authentication = "ldap"
+password_hash = "SHA-256"
+default_iteration_count = 10000
+disable_sasl_mechanisms = { "DIGEST-MD5"; "X-OAUTH2"; }
+allow_registration = true
+registration_invite_only = false
+storage = "internal"
+archive_expires_after = "1y"
+muc_log_expires_after = "1y"
+smacks_hibernation_time = 600
+smacks_max_hibernated_sessions = 10
+smacks_max_old_sessions = 10
+c2s_ports = { 5222; }
+c2s_direct_tls_ports = { 5223; }
+http_ports = { 5280; }
+https_ports = { 5281; }
+http_interfaces = { "*"; "::"; }
+https_interfaces = { "*"; "::"; }
+http_cors_override = {
+	bosh = {
+		enabled = true;
+		origins = { "https://web.example.com"; };
+	};
+	websocket = {
+		enabled = true;
+		origins = { "https://web.example.com"; };
+	};
+}
+openmetrics_allow_ips = { "192.0.2.5"; "2001:db8::"; "::1"; }
+limits = {
+	c2s = {
+		burst = "2s";
+		rate = "10kb/s";
+	};
+	s2sin = {
+		rate = "30kb/s";
+	};
+}
+c2s_stanza_size_limit = 262144
+contact_info = {
+	abuse = { "mailto:abuse@example.test"; "xmpp:abuse@example.test"; };
+	["security-addresses"] = { "mailto:security@example.test"; };
+}
+ssl_ports = { 443; }
+trusted_proxies = { "10.0.0.1"; }
+conversejs_files_pages_dir = "/usr/local/share/xmpp-stack/conversejs/pages"
+conversejs_files_assets_dir = "/usr/local/share/xmpp-stack/conversejs/14.0.0"
+statistics = "internal"
+statistics_interval = "manual"
+openmetrics_allow_cidr = "10.0.0.0/8"
+unbound = {
+	options = {
+		["local-zone:"] = "test. transparent";
+	};
+}
+ldap_server = "ldap.example.test"
+ldap_base = "dc=example,dc=test"
+ldap_rootdn = ""
+ldap_filter = "(uid=$user)"
+ldap_tls = true
+ldap_password = FileLine("/etc/prosody/secrets/ldap-password")
+
+VirtualHost "a.example.test"
+	admins = { "admin@a.example.test"; }
+	modules_enabled = { "muc_mam"; "firewall"; }
+	modules_disabled = { "carbons"; }
+	conversejs_files_content_security_policy = "default-src 'none'; script-src 'self' 'wasm-unsafe-eval' https://cdn.example.com; style-src 'self' 'unsafe-inline' https://cdn.example.com; img-src 'self' data: blob: https://upload.a.example.test https://cdn.example.com; media-src 'self' blob: https://upload.a.example.test https://cdn.example.com; font-src 'self' data: https://cdn.example.com; connect-src 'self' https://upload.a.example.test https://cdn.example.com; worker-src 'self' blob:; manifest-src 'self'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'"
+	http_external_url = "https://a.example.test/"
+
+VirtualHost "b.example.test"
+	admins = { }
+	modules_enabled = { }
+	modules_disabled = { }
+	authentication = "internal_hashed"
+	disable_sasl_mechanisms = { "PLAIN"; "DIGEST-MD5"; "X-OAUTH2"; }
+	conversejs_files_content_security_policy = "default-src 'none'; script-src 'self' 'wasm-unsafe-eval' https://cdn.example.com; style-src 'self' 'unsafe-inline' https://cdn.example.com; img-src 'self' data: blob: https://chat.example.com https://cdn.example.com; media-src 'self' blob: https://chat.example.com https://cdn.example.com; font-src 'self' data: https://cdn.example.com; connect-src 'self' https://chat.example.com https://cdn.example.com; worker-src 'self' blob:; manifest-src 'self'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'"
+	http_external_url = "https://chat.example.com/b/"
+	http_host = "chat.example.com"
+
+Component "conference.a.example.test" "muc"
+	name = "Chatrooms of a.example.test"
+	modules_enabled = { "muc_mam"; "muc_limits"; "muc_moderation"; }
+	modules_disabled = { }
+	restrict_room_creation = "local"
+	muc_room_locking = false
+	muc_room_default_public = false
+	muc_room_default_members_only = false
+	muc_room_default_moderated = false
+	max_archive_query_results = 100
+
+Component "upload.a.example.test" "http_file_share"
+	http_file_share_access = { "a.example.test"; }
+	http_file_share_size_limit = 52428800
+	http_file_share_expires_after = "7d"
+	http_file_share_daily_quota = 1073741824
+	modules_enabled = { }
+	modules_disabled = { }
+	http_external_url = "https://upload.a.example.test/"
+
+Component "conference.b.example.test" "muc"
+	name = "Chatrooms of b.example.test"
+	modules_enabled = { "muc_mam"; "muc_limits"; "muc_moderation"; }
+	modules_disabled = { }
+	restrict_room_creation = "local"
+	muc_room_locking = false
+	muc_room_default_public = false
+	muc_room_default_members_only = false
+	muc_room_default_moderated = false
+	max_archive_query_results = 100
+
+Component "upload.b.example.test" "http_file_share"
+	http_file_share_access = { "b.example.test"; }
+	http_file_share_size_limit = 52428800
+	http_file_share_expires_after = "7d"
+	http_file_share_daily_quota = 1073741824
+	modules_enabled = { }
+	modules_disabled = { }
+	http_external_url = "https://chat.example.com/b/"
+	http_host = "chat.example.com"
+
+-- Drop-ins open their own VirtualHost/Component sections; this stays the last line.
+Include "conf.d/*.cfg.lua"
