@@ -1,0 +1,416 @@
+# -*- coding: utf-8 -*-
+# Copyright: xmpp.stack developers
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""The prosody role's configuration model, computed from the role's variables in one place.
+
+:func:`prosody_config` is pure: the role's variables and its constant tables (vars/main.yml) in,
+everything the role derives from them out (the sections of prosody.cfg.lua, the listeners, the
+public URLs, the modules, the settings only a restart applies). ``prosody_component_names`` is
+the one place the names of a VirtualHost's components are made; ``to_lua`` writes a value as
+prosody.cfg.lua does.
+"""
+
+from __future__ import annotations
+
+import re
+
+from ansible.errors import AnsibleFilterError
+
+from ansible_collections.xmpp.stack.plugins.module_utils import lua
+
+# The constant tables of vars/main.yml the model reads, by their name there without "__prosody_".
+TABLES = ("module_groups", "module_dependencies", "muc_modules", "core_modules", "debian_modules",
+          "bundled_modules", "bundled_modules_dir", "disabled_sasl", "secrets_dir", "conversejs_dir")
+
+# Prosody's own default (net/http/server: trusted_proxies), left unwritten.
+_DEFAULT_TRUSTED_PROXIES = ["127.0.0.1", "::1"]
+# Content-Security-Policy of the web client's page: its own origin (which serves websocket and
+# BOSH too), the upload component for shared files, and the CDN when one is used. Styles allow
+# 'unsafe-inline' (Converse sets style attributes); scripts 'wasm-unsafe-eval' only (OMEMO's
+# WebAssembly), never inline or eval.
+_CSP = ("default-src 'none'; script-src 'self' 'wasm-unsafe-eval'{cdn}; style-src 'self' 'unsafe-inline'{cdn}; "
+        "img-src 'self' data: blob:{upload}{cdn}; media-src 'self' blob:{upload}{cdn}; "
+        "font-src 'self' data:{cdn}; connect-src 'self'{upload}{cdn}; worker-src 'self' blob:; "
+        "manifest-src 'self'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'")
+
+
+def _int(value):
+    """Jinja's int filter: the number, else 0 (bad values are the preflight's to report)."""
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        try:
+            return int(float(value))
+        except (TypeError, ValueError):
+            return 0
+
+
+def _unique(items):
+    out = []
+    for item in items:
+        if item not in out:
+            out.append(item)
+    return out
+
+
+def _file_line(secrets_dir, name):
+    return {lua.RAW_KEY: 'FileLine("%s/%s")' % (secrets_dir, name)}
+
+
+def prosody_component_names(virtual_host, muc=True, upload=True, proxy65=True):
+    """The components the role gives a VirtualHost: {'muc': 'conference.HOST', 'upload':
+    'upload.HOST', 'proxy65': 'proxy.HOST'}, each only when switched on."""
+    name = virtual_host.get("name") if isinstance(virtual_host, dict) else virtual_host
+    if not isinstance(name, str) or not name:
+        raise AnsibleFilterError("prosody_component_names needs a VirtualHost name, got %r" % (name,))
+    names = {}
+    if muc:
+        names["muc"] = "conference." + name
+    if upload:
+        names["upload"] = "upload." + name
+    if proxy65:
+        names["proxy65"] = "proxy." + name
+    return names
+
+
+def _components_of(v, name):
+    return prosody_component_names(name, v["prosody_muc_enabled"], v["prosody_upload_enabled"],
+                                   v["prosody_proxy65_enabled"])
+
+
+def listeners(v):
+    """Every TCP port Prosody binds, with the service that claims it. s2s and proxy65 keep
+    Prosody's defaults; with prosody_port_443, 443 is net_multiplex's (Prosody's ssl_ports),
+    which hands each connection to c2s or https by ALPN."""
+    services = [("c2s", v["prosody_c2s_ports"]), ("c2s_direct_tls", v["prosody_c2s_direct_tls_ports"]),
+                ("http", v["prosody_http_ports"]), ("https", v["prosody_https_ports"]), ("s2s", [5269]),
+                ("proxy65", [5000] if v["prosody_proxy65_enabled"] else []),
+                ("multiplex_ssl (prosody_port_443)", [443] if v["prosody_port_443"] else [])]
+    return [{"service": service, "port": port} for service, ports in services for port in ports]
+
+
+def public_urls(v):
+    """Public base URL of each VirtualHost's HTTP services and of its upload component: the
+    reverse proxy's (the VirtualHost's http_external_url, else prosody_http_external_url), else
+    https://<host>/ with prosody_port_443, else none (Prosody derives https://<host>:<port>/).
+    upload_origin is what the web client's security policy allows for shared files."""
+    https = v["prosody_https_ports"]
+    first = https[0] if https else None
+    origin_port = "" if _int(443 if first is None else first) == 443 else ":%s" % first
+    out = {}
+    for vh in v["prosody_virtual_hosts"]:
+        name = vh.get("name", "")
+        ext = vh.get("http_external_url") or v["prosody_http_external_url"] or ""
+        if ext and not ext.endswith("/"):
+            ext += "/"
+        upload = "upload." + name
+        if ext:
+            entry = {"base": ext, "upload_base": ext,
+                     "http_host": re.sub(r"^https?://([^/:]+).*$", r"\1", ext),
+                     "upload_origin": re.sub(r"^(https?://[^/]+).*$", r"\1", ext)}
+        elif v["prosody_port_443"]:
+            entry = {"base": "https://%s/" % name, "upload_base": "https://%s/" % upload,
+                     "http_host": "", "upload_origin": "https://" + upload}
+        else:
+            entry = {"base": "", "upload_base": "", "http_host": "",
+                     "upload_origin": "https://" + upload + origin_port}
+        out[name] = entry
+    return out
+
+
+def _public_url_options(urls):
+    """The options that put a host's URLs (and the Host header it answers) on its public base
+    URL. Behind the proxy both answer the public host name; their paths (/conversejs,
+    /http-bind, /xmpp-websocket, /.well-known, /file_share) do not overlap."""
+    out = {}
+    for name, entry in urls.items():
+        vh_opts, up_opts = {}, {}
+        if entry["base"]:
+            vh_opts["http_external_url"] = entry["base"]
+        if entry["upload_base"]:
+            up_opts["http_external_url"] = entry["upload_base"]
+        if entry["http_host"]:
+            if entry["http_host"] != name:
+                vh_opts["http_host"] = entry["http_host"]
+            up_opts["http_host"] = entry["http_host"]
+        out[name] = {"vhost": vh_opts, "upload": up_opts}
+    return out
+
+
+def requested_modules(v, t):
+    """The host modules the switches ask for, before dependencies and prosody_modules_disabled."""
+    groups = t["module_groups"]
+    switches = [
+        ("mobile", v["prosody_mobile_enabled"]), (None, None),
+        ("sasl2", v["prosody_sasl2_enabled"]), ("push", v["prosody_push_enabled"]),
+        ("web", v["prosody_web_enabled"]), ("security", v["prosody_security_enabled"]),
+        ("monitoring", v["prosody_monitoring_enabled"]), ("invites", v["prosody_invites_enabled"]),
+        ("ibr", v["prosody_allow_registration"]),
+        ("watchregistrations", v["prosody_watchregistrations_enabled"]),
+        ("welcome", bool(v["prosody_welcome_message"])), ("turn", bool(v["prosody_turn_host"])),
+    ]
+    out = list(groups["base"])
+    for group, enabled in switches:
+        if group is None:
+            if v["prosody_csi_battery_saver_enabled"]:
+                out += groups["csi_battery_saver"]
+            elif v["prosody_mobile_enabled"]:
+                out += groups["csi_simple"]
+        elif enabled:
+            out += groups[group]
+    if v["prosody_conversejs_enabled"]:
+        out.append("conversejs_files")
+    if v["prosody_port_443"]:
+        out.append("net_multiplex")
+    return out + list(v["prosody_extra_modules"])
+
+
+def enabled_modules(requested, dependencies, disabled):
+    """requested with their dependencies (two passes: the table is at most two deep), in order,
+    without the disabled ones."""
+    names = list(requested)
+    for _ in range(2):
+        names = _unique(names + [dep for key, deps in dependencies.items() if key in names for dep in deps])
+    return [name for name in names if name not in disabled]
+
+
+def _vhost_lists(v, key):
+    return [item for vh in v["prosody_virtual_hosts"] for item in vh.get(key, [])]
+
+
+def _sql(v, t):
+    sql = {"driver": v["prosody_sql_driver"], "database": v["prosody_sql_database"]}
+    if v["prosody_sql_driver"] == "PostgreSQL":
+        sql.update({"host": v["prosody_sql_host"], "port": _int(v["prosody_sql_port"]),
+                    "username": v["prosody_sql_username"],
+                    "password": _file_line(t["secrets_dir"], "sql-password")})
+    return sql
+
+
+def _global_options(v, t, modules, plugin_paths, ldap_used, metrics_ips, metrics_cidrs, conversejs):
+    cors = {"enabled": True, "origins": v["prosody_cors_origins"] or "*"}
+    options = {
+        "pidfile": "/run/prosody/prosody.pid",
+        "log": {lua.RAW_KEY: '{ %s = "*stdout" }' % v["prosody_log_level"]},
+        "network_backend": v["prosody_network_backend"],
+        "plugin_paths": plugin_paths,
+        "admins": v["prosody_admins"],
+        "modules_enabled": modules,
+        "modules_disabled": v["prosody_modules_disabled"],
+        "certificates": v["prosody_certs_dir"],
+        "ssl": {"protocol": v["prosody_tls_protocol"], "ciphers": v["prosody_tls_ciphers"],
+                "curveslist": v["prosody_tls_curves"].split(":"),
+                "options": ["cipher_server_preference", "no_compression"]},
+        "c2s_require_encryption": v["prosody_c2s_require_encryption"],
+        "s2s_require_encryption": v["prosody_s2s_require_encryption"],
+        "s2s_secure_auth": v["prosody_s2s_secure_auth"],
+        "allow_unencrypted_plain_auth": False,
+        "authentication": "ldap" if v["prosody_authentication"] == "ldap" else "internal_hashed",
+        "password_hash": v["prosody_password_hash"],
+        "default_iteration_count": _int(v["prosody_default_iteration_count"]),
+        "disable_sasl_mechanisms": t["disabled_sasl"][v["prosody_authentication"]],
+        "allow_registration": v["prosody_allow_registration"],
+        "registration_invite_only": not v["prosody_allow_registration"],
+        "storage": v["prosody_storage"],
+        "archive_expires_after": v["prosody_archive_expires_after"],
+        "muc_log_expires_after": v["prosody_muc_log_expires_after"],
+        "smacks_hibernation_time": _int(v["prosody_smacks_hibernation_time"]),
+        "smacks_max_hibernated_sessions": _int(v["prosody_smacks_max_hibernated_sessions"]),
+        "smacks_max_old_sessions": _int(v["prosody_smacks_max_old_sessions"]),
+        "c2s_ports": v["prosody_c2s_ports"],
+        "c2s_direct_tls_ports": v["prosody_c2s_direct_tls_ports"],
+        "http_ports": v["prosody_http_ports"],
+        "https_ports": v["prosody_https_ports"],
+        "http_interfaces": v["prosody_http_interfaces"],
+        "https_interfaces": v["prosody_http_interfaces"],
+        "http_cors_override": {"bosh": cors, "websocket": cors},
+        "openmetrics_allow_ips": metrics_ips,
+        "limits": {"c2s": {"rate": v["prosody_c2s_rate"], "burst": v["prosody_c2s_burst"]},
+                   "s2sin": {"rate": v["prosody_s2s_rate"]}},
+        "c2s_stanza_size_limit": _int(v["prosody_c2s_stanza_size_limit"]),
+        "contact_info": v["prosody_contact_info"],
+    }
+    if v["prosody_port_443"]:
+        options["ssl_ports"] = [443]
+    if v["prosody_http_trusted_proxies"] != _DEFAULT_TRUSTED_PROXIES:
+        options["trusted_proxies"] = v["prosody_http_trusted_proxies"]
+    if v["prosody_storage"] == "sql":
+        options["sql"] = _sql(v, t)
+    if v["prosody_conversejs_enabled"]:
+        options["conversejs_files_pages_dir"] = conversejs["pages_dir"]
+        options["conversejs_files_assets_dir"] = conversejs["assets_dir"]
+    if v["prosody_monitoring_enabled"]:
+        options.update({"statistics": "internal", "statistics_interval": "manual"})
+    if metrics_cidrs:
+        # http_openmetrics takes a set of addresses and ONE network (openmetrics_allow_cidr).
+        options["openmetrics_allow_cidr"] = metrics_cidrs[0]
+    if v["prosody_welcome_message"]:
+        options["welcome_message"] = v["prosody_welcome_message"]
+    zones = v["prosody_unbound_transparent_zones"]
+    if zones:
+        zone = re.sub(r"^(.*?)\.?$", r"\1. transparent", zones[0])
+        options["unbound"] = {"options": {"local-zone:": zone}}
+    if ldap_used:
+        options.update({"ldap_server": v["prosody_ldap_server"], "ldap_base": v["prosody_ldap_base"],
+                        "ldap_rootdn": v["prosody_ldap_rootdn"], "ldap_filter": v["prosody_ldap_filter"],
+                        "ldap_tls": v["prosody_ldap_tls"],
+                        "ldap_password": _file_line(t["secrets_dir"], "ldap-password")})
+    if v["prosody_turn_host"]:
+        options.update({"turn_external_host": v["prosody_turn_host"],
+                        "turn_external_port": _int(v["prosody_turn_port"]),
+                        "turn_external_secret": _file_line(t["secrets_dir"], "turn-secret")})
+        if _int(v["prosody_turn_tls_port"]) > 0:
+            options["turn_external_tls_port"] = _int(v["prosody_turn_tls_port"])
+    return options
+
+
+def _virtual_hosts(v, t, urls, url_options):
+    cdn_url = v["prosody_conversejs_cdn_url"]
+    cdn = " " + re.sub(r"^(https://[^/]+).*$", r"\1", cdn_url) if cdn_url else ""
+    csp = _CSP.format(cdn=cdn, upload=" UPLOAD" if v["prosody_upload_enabled"] else "")
+    out = []
+    for vh in v["prosody_virtual_hosts"]:
+        # Both lists are always written, even empty: the prosody_module drop-in appends to a
+        # section's own lists (modules_enabled:append), which must exist to be appended to.
+        opts = {"admins": vh.get("admins", []), "modules_enabled": vh.get("modules_enabled", []),
+                "modules_disabled": vh.get("modules_disabled", [])}
+        if vh.get("authentication"):
+            opts["authentication"] = vh["authentication"]
+            opts["disable_sasl_mechanisms"] = t["disabled_sasl"][vh["authentication"]]
+        if v["prosody_conversejs_enabled"]:
+            opts["conversejs_files_content_security_policy"] = csp.replace(
+                "UPLOAD", urls[vh["name"]]["upload_origin"])
+        opts.update(url_options[vh["name"]]["vhost"])
+        out.append({"name": vh["name"], "options": opts})
+    return out
+
+
+def _components(v, t, url_options):
+    out = []
+    for vh in v["prosody_virtual_hosts"]:
+        host = vh["name"]
+        names = _components_of(v, host)
+        if "muc" in names:
+            out.append({"name": names["muc"], "type": "muc", "options": {
+                "name": "Chatrooms of " + host,
+                "modules_enabled": t["muc_modules"], "modules_disabled": [],
+                "restrict_room_creation": "local",
+                "muc_room_locking": v["prosody_muc_room_locking"],
+                "muc_room_default_public": v["prosody_muc_room_default_public"],
+                "muc_room_default_members_only": v["prosody_muc_room_default_members_only"],
+                "muc_room_default_moderated": v["prosody_muc_room_default_moderated"],
+                "max_archive_query_results": 100}})
+        if "upload" in names:
+            opts = {"http_file_share_access": [host],
+                    "http_file_share_size_limit": _int(v["prosody_upload_size_limit"]),
+                    "http_file_share_expires_after": v["prosody_upload_expires_after"],
+                    "http_file_share_daily_quota": _int(v["prosody_upload_daily_quota"]),
+                    "modules_enabled": [], "modules_disabled": []}
+            opts.update(url_options[host]["upload"])
+            out.append({"name": names["upload"], "type": "http_file_share", "options": opts})
+        if "proxy65" in names:
+            out.append({"name": names["proxy65"], "type": "proxy65", "options": {
+                "proxy65_acl": [host], "modules_enabled": [], "modules_disabled": []}})
+    return out
+
+
+def build_model(variables, tables):
+    """Everything the role derives from its variables (``variables``: the role variables by
+    name, those of __prosody_model_inputs; ``tables``: the TABLES of vars/main.yml by name)."""
+    v, t = variables, tables
+    vhosts = v["prosody_virtual_hosts"]
+    community_enabled_dir = v["prosody_community_dir"] + "/enabled"
+    plugin_paths = [v["prosody_local_modules_dir"], t["bundled_modules_dir"]]
+    if v["prosody_community_modules"]:
+        plugin_paths.append(community_enabled_dir)
+    cdn_url = v["prosody_conversejs_cdn_url"]
+    conversejs = {
+        "assets_dir": "%s/%s" % (t["conversejs_dir"], v["prosody_conversejs_version"]),
+        "pages_dir": t["conversejs_dir"] + "/pages",
+        # Relative to the page (…/conversejs/): the same page works under a reverse proxy's path.
+        "assets_url": cdn_url if cdn_url else "dist/",
+    }
+    ldap_used = v["prosody_authentication"] == "ldap" or "ldap" in [vh.get("authentication", "") for vh in vhosts]
+    metrics = v["prosody_metrics_allowed"]
+    metrics_ips = [ip for ip in (re.sub(r"/(32|128)$", "", m) for m in metrics) if "/" not in ip]
+    metrics_cidrs = [m for m in metrics if "/" in m and not re.search(r"/(32|128)$", m)]
+    requested = requested_modules(v, t)
+    modules = enabled_modules(requested, t["module_dependencies"], v["prosody_modules_disabled"])
+    urls = public_urls(v)
+    url_options = _public_url_options(urls)
+    sql = _sql(v, t)
+    listener_list = listeners(v)
+    listen_ports = sorted(set(_int(item["port"]) for item in listener_list))
+    return {
+        "config": {
+            "global": _global_options(v, t, modules, plugin_paths, ldap_used, metrics_ips, metrics_cidrs,
+                                      conversejs),
+            "virtual_hosts": _virtual_hosts(v, t, urls, url_options),
+            "components": _components(v, t, url_options),
+        },
+        "listener_list": listener_list,
+        "listen_ports": listen_ports,
+        # Below 1024 Prosody (User=prosody) needs CAP_NET_BIND_SERVICE, and only then gets it.
+        "low_ports": [port for port in listen_ports if port < 1024],
+        "public_url_map": urls,
+        "ldap_used": ldap_used,
+        "modules_enabled": modules,
+        # Every module name the configuration asks for, for the preflight checks.
+        "all_named_modules": _unique(requested + list(v["prosody_modules_disabled"])
+                                     + _vhost_lists(v, "modules_enabled") + _vhost_lists(v, "modules_disabled")),
+        "host_level_modules": _unique(list(v["prosody_extra_modules"]) + _vhost_lists(v, "modules_enabled")),
+        "known_modules": (list(t["core_modules"]) + list(t["debian_modules"]) + list(v["prosody_community_modules"])
+                          + list(t["bundled_modules"]) + [m["name"] for m in v["prosody_local_modules"]]),
+        "metrics_cidrs": metrics_cidrs,
+        "community_enabled_dir": community_enabled_dir,
+        "conversejs": conversejs,
+        # Settings that only a restart applies (ports, storage, network backend, plugin paths).
+        "restart_settings": {
+            "c2s_ports": v["prosody_c2s_ports"],
+            "c2s_direct_tls_ports": v["prosody_c2s_direct_tls_ports"],
+            "http_ports": v["prosody_http_ports"],
+            "https_ports": v["prosody_https_ports"],
+            "ssl_ports": [443] if v["prosody_port_443"] else [],
+            "trusted_proxies": v["prosody_http_trusted_proxies"],
+            "public_urls": url_options,
+            "http_interfaces": v["prosody_http_interfaces"],
+            "storage": v["prosody_storage"],
+            "sql": sql if v["prosody_storage"] == "sql" else {},
+            "network_backend": v["prosody_network_backend"],
+            "statistics": v["prosody_monitoring_enabled"],
+            "plugin_paths": plugin_paths,
+            "authentication": v["prosody_authentication"],
+            "vhost_authentication": [vh.get("authentication", "") for vh in vhosts],
+            "password_hash": v["prosody_password_hash"],
+        },
+    }
+
+
+def prosody_config(variables, tables):
+    """The filter: build_model() with a clear error for a missing input."""
+    missing = ["__prosody_" + name for name in TABLES if name not in tables]
+    if missing:
+        raise AnsibleFilterError("prosody_config is missing the tables %s" % ", ".join(missing))
+    try:
+        return build_model(variables, tables)
+    except KeyError as exc:
+        raise AnsibleFilterError("prosody_config has no value for %s (__prosody_model_inputs)" % exc)
+
+
+def to_lua(value, indent=""):
+    """A value as prosody.cfg.lua writes it (see module_utils/lua.py)."""
+    try:
+        return lua.config_value(value, indent)
+    except TypeError as exc:
+        raise AnsibleFilterError("to_lua: %s" % exc)
+
+
+class FilterModule:
+    """The prosody role's configuration model, component names and Lua values."""
+
+    def filters(self):
+        return {
+            "prosody_config": prosody_config,
+            "prosody_component_names": prosody_component_names,
+            "to_lua": to_lua,
+        }

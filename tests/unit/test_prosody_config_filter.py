@@ -1,0 +1,147 @@
+"""The prosody role's configuration model as one pure function (plugins/filter/prosody_config.py).
+
+The golden files (test_golden_config.py) hold the whole model equal to what the role rendered
+before; these tests state the rules one at a time, on the role's own defaults and tables."""
+
+import os
+
+import pytest
+import yaml
+
+from ansible.errors import AnsibleFilterError
+
+from ansible_collections.xmpp.stack.plugins.filter import prosody_config as pc
+
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+ROLE = os.path.join(ROOT, "roles", "prosody")
+
+
+def _load(path):
+    with open(os.path.join(ROLE, path)) as handle:
+        return yaml.safe_load(handle)
+
+
+ROLE_VARS = _load("vars/main.yml")
+DEFAULTS = _load("defaults/main.yml")
+TABLES = {name: ROLE_VARS["__prosody_" + name] for name in pc.TABLES}
+
+
+class Recording(dict):
+    """The role variables, remembering which the model read."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.read = set()
+
+    def __getitem__(self, key):
+        self.read.add(key)
+        return super().__getitem__(key)
+
+
+def variables(**overrides):
+    values = {name: DEFAULTS[name] for name in ROLE_VARS["__prosody_model_inputs"]}
+    values.update(prosody_virtual_hosts=[{"name": "example.test"}])
+    values.update(overrides)
+    return values
+
+
+def model(**overrides):
+    return pc.prosody_config(variables(**overrides), TABLES)
+
+
+def test_the_role_passes_exactly_the_variables_the_model_reads():
+    inputs = ROLE_VARS["__prosody_model_inputs"]
+    assert len(inputs) == len(set(inputs))
+    read = set()
+    for overrides in ({}, {"prosody_storage": "sql", "prosody_turn_host": "turn.test",
+                           "prosody_authentication": "ldap", "prosody_welcome_message": "hi",
+                           "prosody_csi_battery_saver_enabled": True}):
+        recording = Recording(variables(**overrides))
+        pc.prosody_config(recording, TABLES)
+        read |= recording.read
+    assert read == set(inputs)
+
+
+def test_a_missing_variable_is_named():
+    values = variables()
+    del values["prosody_c2s_ports"]
+    with pytest.raises(AnsibleFilterError, match="prosody_c2s_ports"):
+        pc.prosody_config(values, TABLES)
+
+
+def test_component_names_only_for_the_components_switched_on():
+    assert pc.prosody_component_names("example.test") == {
+        "muc": "conference.example.test", "upload": "upload.example.test", "proxy65": "proxy.example.test"}
+    assert pc.prosody_component_names({"name": "example.test"}, True, False, False) == {
+        "muc": "conference.example.test"}
+    with pytest.raises(AnsibleFilterError):
+        pc.prosody_component_names({"admins": []})
+
+
+def test_components_of_the_configuration_use_the_same_names():
+    got = model(prosody_upload_enabled=False)["config"]["components"]
+    assert [(c["name"], c["type"]) for c in got] == [
+        ("conference.example.test", "muc"), ("proxy.example.test", "proxy65")]
+
+
+def test_modules_get_their_dependencies_two_deep_and_lose_the_disabled_ones():
+    enabled = model(prosody_modules_disabled=["bosh"], prosody_extra_modules=["cloud_notify_encrypted"])[
+        "modules_enabled"]
+    # cloud_notify_encrypted -> cloud_notify -> smacks, csi_simple; bosh asked by "web", disabled.
+    assert {"cloud_notify", "smacks", "csi_simple", "http"} <= set(enabled)
+    assert "bosh" not in enabled and len(enabled) == len(set(enabled))
+
+
+def test_battery_saver_replaces_csi_simple():
+    enabled = model(prosody_csi_battery_saver_enabled=True, prosody_push_enabled=False)["modules_enabled"]
+    assert "csi_battery_saver" in enabled and "csi" in enabled and "csi_simple" not in enabled
+
+
+def test_public_urls_reverse_proxy_then_port_443_then_none():
+    urls = model(prosody_virtual_hosts=[{"name": "a.test", "http_external_url": "https://chat.test/a"},
+                                        {"name": "b.test"}],
+                 prosody_port_443=True)["public_url_map"]
+    assert urls["a.test"] == {"base": "https://chat.test/a/", "upload_base": "https://chat.test/a/",
+                              "http_host": "chat.test", "upload_origin": "https://chat.test"}
+    assert urls["b.test"]["base"] == "https://b.test/" and urls["b.test"]["upload_origin"] == "https://upload.b.test"
+    plain = model(prosody_https_ports=[8443])["public_url_map"]["example.test"]
+    assert plain == {"base": "", "upload_base": "", "http_host": "", "upload_origin": "https://upload.example.test:8443"}
+
+
+def test_listeners_low_ports_and_port_443():
+    got = model(prosody_port_443=True, prosody_proxy65_enabled=False)
+    assert {"service": "multiplex_ssl (prosody_port_443)", "port": 443} in got["listener_list"]
+    assert got["low_ports"] == [443]
+    assert got["config"]["global"]["ssl_ports"] == [443]
+    assert "net_multiplex" in got["modules_enabled"]
+    assert 5000 not in model(prosody_proxy65_enabled=False)["listen_ports"]
+
+
+def test_secrets_are_read_by_prosody_from_files_never_written():
+    glob = model(prosody_storage="sql", prosody_turn_host="turn.test", prosody_turn_tls_port="0")[
+        "config"]["global"]
+    assert glob["sql"]["password"] == {"__lua": 'FileLine("/etc/prosody/secrets/sql-password")'}
+    assert glob["sql"]["port"] == 5432
+    assert glob["turn_external_secret"] == {"__lua": 'FileLine("/etc/prosody/secrets/turn-secret")'}
+    assert "turn_external_tls_port" not in glob
+
+
+def test_metrics_addresses_and_one_network():
+    got = model(prosody_metrics_allowed=["127.0.0.1/32", "10.0.0.0/8", "::1/128", "192.168.0.0/16"])
+    assert got["config"]["global"]["openmetrics_allow_ips"] == ["127.0.0.1", "::1"]
+    assert got["config"]["global"]["openmetrics_allow_cidr"] == "10.0.0.0/8"
+    assert got["metrics_cidrs"] == ["10.0.0.0/8", "192.168.0.0/16"]
+
+
+def test_ldap_used_by_one_virtual_host_configures_ldap_and_restarts():
+    got = model(prosody_virtual_hosts=[{"name": "a.test"}, {"name": "b.test", "authentication": "ldap"}])
+    assert got["ldap_used"] and "ldap_server" in got["config"]["global"]
+    assert got["config"]["virtual_hosts"][1]["options"]["disable_sasl_mechanisms"] == ["DIGEST-MD5", "X-OAUTH2"]
+    assert got["restart_settings"]["vhost_authentication"] == ["", "ldap"]
+
+
+def test_the_model_does_not_change_its_input():
+    values = variables(prosody_virtual_hosts=[{"name": "a.test", "admins": ["x@a.test"]}])
+    before = yaml.safe_dump(values)
+    pc.prosody_config(values, TABLES)
+    assert yaml.safe_dump(values) == before
