@@ -1,0 +1,184 @@
+"""Backup, loss and restore of the whole service, proven with real clients.
+
+In order: clients make data; backup.yml backs up now; a restore onto the hosts that hold the
+data is refused and changes nothing; the XMPP and database hosts are removed, and the
+controller's lab CA and shared secrets are lost too; bare hosts are made again and restore.yml
+brings everything back. The same clients then find their accounts, contacts, archive, upload,
+room and the server's certificate as they were."""
+import hashlib
+import json
+import os
+import pathlib
+import re
+import shutil
+import socket
+import ssl
+import subprocess
+
+from conftest import DB, DOMAIN, EPHEMERAL, PROJECT, STORE, XMPP, on_host, playbook, server
+from conftest_helpers import container_address, create_accounts
+from xmpp_client import TIMEOUT, https_request, login, mam_bodies, run, send_chat, session, upload_and_fetch
+
+ROOM = f"lounge@conference.{DOMAIN}"
+PLAYBOOKS = pathlib.Path(PROJECT) / "playbooks"
+CONTROLLER_DIRS = ("ca", "credentials")
+
+
+def certificate_fingerprint(srv):
+    """SHA-256 of the certificate Prosody serves for the domain (direct TLS, XEP-0368)."""
+    context = ssl.create_default_context(cafile=srv.ca_file)
+    with socket.create_connection((srv.address, srv.direct_tls_port), TIMEOUT) as sock:
+        with context.wrap_socket(sock, server_hostname=DOMAIN) as tls:
+            return hashlib.sha256(tls.getpeercert(binary_form=True)).hexdigest()
+
+
+def roster_and_room(srv, account, room):
+    """(contacts of account, room configuration fields, owners, members) as the client sees them."""
+    async def go():
+        async with session(srv, *account) as xmpp:
+            muc = xmpp.plugin["xep_0045"]
+            form = await muc.get_room_config(room)
+            # Multi-valued fields (roles that see presence) come in no fixed order.
+            fields = {var: sorted(value) if isinstance(value, list) else value
+                      for var, value in form.get_values().items()}
+            owners = {str(j) for j in await muc.get_affiliation_list(room, "owner")}
+            members = {str(j) for j in await muc.get_affiliation_list(room, "member")}
+            return set(xmpp.client_roster.keys()) - {xmpp.boundjid.bare}, fields, owners, members
+    return run(go())
+
+
+def make_room(srv, owner, member_jid, room):
+    """owner makes a persistent members-only room, names it and makes member_jid a member."""
+    async def go():
+        async with session(srv, *owner) as xmpp:
+            muc = xmpp.plugin["xep_0045"]
+            await muc.join_muc_wait(room, "owner", maxstanzas=0, timeout=TIMEOUT)
+            form = xmpp.plugin["xep_0004"].make_form(ftype="submit")
+            form.add_field(var="FORM_TYPE", ftype="hidden", value="http://jabber.org/protocol/muc#roomconfig")
+            form.add_field(var="muc#roomconfig_roomname", value="Backup lounge")
+            form.add_field(var="muc#roomconfig_roomdesc", value="Kept across machines")
+            form.add_field(var="muc#roomconfig_persistentroom", ftype="boolean", value=True)
+            form.add_field(var="muc#roomconfig_membersonly", ftype="boolean", value=True)
+            await muc.set_room_config(room, form)
+            await muc.set_affiliation(room, "member", jid=member_jid)
+    run(go())
+
+
+def add_contact(srv, account, contact_jid):
+    async def go():
+        async with session(srv, *account) as xmpp:
+            await xmpp.update_roster(contact_jid, name="Bob", subscription="none")
+    run(go())
+
+
+def recap_changed(output):
+    recap = output[output.rindex("PLAY RECAP"):]
+    return {int(n) for n in re.findall(r"changed=(\d+)", recap)}
+
+
+def test_clients_make_data(state):
+    srv = server()
+    accounts = create_accounts(XMPP, DOMAIN, ["alice", "bob"])
+    alice, bob = accounts["alice"], accounts["bob"]
+    add_contact(srv, alice, bob[0])
+    body = "kept across machines " + os.urandom(6).hex()
+    send_chat(srv, alice, bob[0], body)
+    assert body in mam_bodies(srv, alice, with_jid=bob[0])
+    data = os.urandom(48 * 1024)
+    put_status, get_status, fetched, url = upload_and_fetch(srv, alice, data, filename="photo.bin",
+                                                            content_type="application/octet-stream")
+    assert (put_status, get_status, fetched == data) == (201, 200, True)
+    make_room(srv, alice, bob[0], ROOM)
+    contacts, fields, owners, members = roster_and_room(srv, alice, ROOM)
+    assert contacts == {bob[0]}
+    assert (owners, members) == ({alice[0]}, {bob[0]})
+    assert fields["muc#roomconfig_roomname"] == "Backup lounge"
+    state.update(alice=alice, bob=bob, body=body, url=url, sha256=hashlib.sha256(data).hexdigest(),
+                 fields=fields, fingerprint=certificate_fingerprint(srv), address=srv.address,
+                 db_address=container_address(DB),
+                 controller={d: {p.relative_to(pathlib.Path(EPHEMERAL) / d).as_posix(): p.read_bytes()
+                                 for p in (pathlib.Path(EPHEMERAL) / d).rglob("*") if p.is_file()}
+                             for d in CONTROLLER_DIRS})
+
+
+def test_backup_now_stores_every_host_encrypted(state):
+    result, seconds = playbook(str(PLAYBOOKS / "backup.yml"), {"backup_now": True})
+    assert result.returncode == 0, result.stdout[-3000:]
+    state["backup_seconds"] = seconds
+    for host in (XMPP, DB):
+        snapshots = json.loads(on_host(host, "xmpp-stack-restic", "snapshots", "--json", "--host", host).stdout)
+        assert snapshots, f"no snapshot of {host}"
+        paths = snapshots[-1]["paths"]
+        if host == XMPP:
+            assert "/var/lib/prosody" in paths and "/etc/prosody" in paths
+        else:
+            assert any(re.match(r"/var/backups/postgresql/prosody-\d{8}T\d{6}Z\.pgc$", p) for p in paths), paths
+        metrics = on_host(host, "cat", "/var/lib/prometheus/node-exporter/xmpp_stack_backup.prom").stdout
+        assert re.search(r"^xmpp_stack_backup_last_success_timestamp_seconds \d{10}$", metrics, re.M)
+    controller = json.loads(on_host(XMPP, "xmpp-stack-restic", "snapshots", "--json", "--host", "controller").stdout)
+    assert controller and "xmpp-stack-controller" in controller[-1]["tags"]
+    # The repositories are on the backup server, encrypted: the message is nowhere in plain text.
+    size = on_host(STORE, "du", "-sb", "/srv/xmpp-stack-backup").stdout.split()[0]
+    state["backup_bytes"] = int(size)
+    found = on_host(STORE, "grep", "-rl", state["body"], "/srv/xmpp-stack-backup", check=False)
+    assert found.returncode == 1, found.stdout
+    pathlib.Path(PROJECT, "artifacts", "molecule", "backup").mkdir(parents=True, exist_ok=True)
+    pathlib.Path(PROJECT, "artifacts", "molecule", "backup", "measurements.txt").write_text(
+        f"backup.yml backup_now: {seconds:.0f} s\nrepositories on the backup server: {size} bytes\n")
+
+
+def test_restore_onto_hosts_holding_data_is_refused(state):
+    result, _unused = playbook(str(PLAYBOOKS / "restore.yml"))
+    output = result.stdout + result.stderr
+    assert result.returncode != 0
+    assert "Restore refused" in output and XMPP in output and "restore_overwrite" in output
+    assert recap_changed(output) == {0}, output[output.rindex("PLAY RECAP"):]
+    # Nothing changed: the data is still served as it was.
+    assert state["body"] in mam_bodies(server(), state["alice"], with_jid=state["bob"][0])
+
+
+def test_lost_hosts_and_controller_files_are_restored(state):
+    subprocess.run(["docker", "rm", "-f", XMPP, DB], check=True, capture_output=True)
+    # The controller loses its lab CA and shared secrets too; only the backup key (the admin's
+    # Vault) is left.
+    for name in CONTROLLER_DIRS:
+        lost = pathlib.Path(EPHEMERAL) / f"{name}.lost"
+        shutil.rmtree(lost, ignore_errors=True)
+        (pathlib.Path(EPHEMERAL) / name).rename(lost)
+    # Docker hands out the lowest free address: the host that had the higher one starts first,
+    # so each new machine gets the other's old address.
+    order = sorted([(state["address"], XMPP), (state["db_address"], DB)],
+                   key=lambda pair: tuple(int(octet) for octet in pair[0].split(".")), reverse=True)
+    result, seconds = playbook(os.path.join(os.path.dirname(__file__), "..", "recreate.yml"),
+                               {"recreate_hosts": [name for _unused, name in order]})
+    assert result.returncode == 0, result.stdout[-3000:]
+    result, seconds = playbook(str(PLAYBOOKS / "restore.yml"))
+    assert result.returncode == 0, result.stdout[-5000:]
+    state["restore_seconds"] = seconds
+    with open(os.path.join(PROJECT, "artifacts", "molecule", "backup", "measurements.txt"), "a") as out:
+        out.write(f"restore.yml onto bare hosts (incl. site.yml): {seconds:.0f} s\n")
+    # New machines: the two hosts did not get their old addresses back.
+    assert (container_address(XMPP), container_address(DB)) != (state["address"], state["db_address"])
+    # The controller's lab CA and secrets are the backed-up ones, byte for byte.
+    for name in CONTROLLER_DIRS:
+        root = pathlib.Path(EPHEMERAL) / name
+        restored = {p.relative_to(root).as_posix(): p.read_bytes() for p in root.rglob("*")
+                    if p.is_file() and "~" not in p.name}
+        same = restored == state["controller"][name]
+        assert same, f"the controller's {name} differs from the backup"
+
+
+def test_clients_find_everything_again(state):
+    srv = server()
+    alice, bob = state["alice"], state["bob"]
+    assert login(srv, *alice).jid.startswith("alice@")
+    assert login(srv, *bob).jid.startswith("bob@")
+    assert state["body"] in mam_bodies(srv, alice, with_jid=bob[0])
+    assert state["body"] in mam_bodies(srv, bob, with_jid=alice[0])
+    status, _unused, fetched, _unused = https_request(srv, state["url"])
+    assert (status, hashlib.sha256(fetched).hexdigest()) == (200, state["sha256"])
+    contacts, fields, owners, members = roster_and_room(srv, alice, ROOM)
+    assert contacts == {bob[0]}
+    assert (owners, members) == ({alice[0]}, {bob[0]})
+    assert fields == state["fields"]
+    assert certificate_fingerprint(srv) == state["fingerprint"]
