@@ -26,10 +26,10 @@ import os
 import re
 import tempfile
 
+from ansible_collections.xmpp.stack.plugins.module_utils.lua import quote as lua_quote, value as lua_value
 from ansible_collections.xmpp.stack.plugins.module_utils.prosody_shell import (
     COMMON_HELPERS,
     ProsodyError,
-    lua_quote,
     one_line,
 )
 from ansible_collections.xmpp.stack.plugins.module_utils import prosody_jid
@@ -250,7 +250,7 @@ def render(state):
             if entry.get("component_module"):
                 lines.append("Component %s %s" % (lua_quote(section), lua_quote(entry["component_module"])))
                 if entry.get("load_global_modules") is not None:
-                    lines.append("\tload_global_modules = %s" % ("true" if entry["load_global_modules"] else "false"))
+                    lines.append("\tload_global_modules = %s" % lua_value(bool(entry["load_global_modules"])))
             else:
                 lines.append("VirtualHost %s" % lua_quote(section))
         for key in ("enabled", "disabled"):

@@ -19,6 +19,12 @@ import select
 import subprocess
 import time
 
+from ansible_collections.xmpp.stack.plugins.module_utils import lua
+
+# The collection's one Lua writer (module_utils/lua.py), under the names the modules import.
+lua_quote = lua.quote
+lua_value = lua.value
+
 # The marker is built by concatenation in Lua so that the echoed input line never contains it.
 _MARK_PREFIX = "XSTACK-MARK"
 _MARK_RE = re.compile(r"^\| Result: " + _MARK_PREFIX + r" (\d+)$")
@@ -169,50 +175,6 @@ class Answer:
 
     def __repr__(self):
         return "Answer(ok=%r, lines=%r)" % (self.ok, self.lines)
-
-
-def lua_quote(value):
-    """Return ``value`` as a Lua string literal that is pure printable ASCII.
-
-    Every byte outside printable ASCII, and the quote and backslash, becomes a three-digit
-    decimal escape: a newline in a password can never end the Lua line, a quote can never end
-    the string, and ``\\ddd`` cannot swallow a following digit because it always has 3 digits.
-    """
-    if not isinstance(value, str):
-        raise TypeError("lua_quote expects a string, got %s" % type(value).__name__)
-    out = ['"']
-    for byte in value.encode("utf-8"):
-        if 0x20 <= byte < 0x7F and byte not in (0x22, 0x5C):
-            out.append(chr(byte))
-        else:
-            out.append("\\%03d" % byte)
-    out.append('"')
-    return "".join(out)
-
-
-def lua_value(value):
-    """Render a Python value (None, bool, int, float, str, list, dict) as a Lua literal."""
-    if value is None:
-        return "nil"
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, int):
-        return str(value)
-    if isinstance(value, float):
-        return repr(value)
-    if isinstance(value, str):
-        return lua_quote(value)
-    if isinstance(value, (list, tuple)):
-        return "{" + ",".join(lua_value(item) for item in value) + "}"
-    if isinstance(value, dict):
-        items = ("[%s]=%s" % (lua_value(key), lua_value(item)) for key, item in value.items())
-        return "{" + ",".join(items) + "}"
-    raise TypeError("cannot express %s in Lua" % type(value).__name__)
-
-
-def lua_json_call(function, *args):
-    """A raw admin-shell line that calls a session helper and prints its result as JSON."""
-    return '> require"prosody.util.json".encode(%s(%s))' % (function, ",".join(lua_value(a) for a in args))
 
 
 class ProsodyShell:

@@ -44,11 +44,6 @@ def test_lua_value_renders_nested_structures():
         ps.lua_quote(5)
 
 
-def test_lua_json_call_quotes_every_argument():
-    line = ps.lua_json_call("xs_f", 'a"b', ["c"], None)
-    assert line == '> require"prosody.util.json".encode(xs_f("a\\034b",{"c"},nil))'
-
-
 def test_one_line_joins_a_snippet():
     assert ps.one_line("""
         > function f()
