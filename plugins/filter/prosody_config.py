@@ -348,6 +348,8 @@ def build_model(variables, tables):
             "virtual_hosts": _virtual_hosts(v, t, urls, url_options),
             "components": _components(v, t, url_options),
         },
+        # The component names of each VirtualHost (certificates and the web client read them).
+        "component_names": {vh["name"]: _components_of(v, vh["name"]) for vh in vhosts},
         "listener_list": listener_list,
         "listen_ports": listen_ports,
         # Below 1024 Prosody (User=prosody) needs CAP_NET_BIND_SERVICE, and only then gets it.

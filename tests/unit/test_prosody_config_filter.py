@@ -79,9 +79,12 @@ def test_component_names_only_for_the_components_switched_on():
 
 
 def test_components_of_the_configuration_use_the_same_names():
-    got = model(prosody_upload_enabled=False)["config"]["components"]
-    assert [(c["name"], c["type"]) for c in got] == [
+    got = model(prosody_upload_enabled=False)
+    assert [(c["name"], c["type"]) for c in got["config"]["components"]] == [
         ("conference.example.test", "muc"), ("proxy.example.test", "proxy65")]
+    # What the certificates and the web client read.
+    assert got["component_names"] == {"example.test": {"muc": "conference.example.test",
+                                                       "proxy65": "proxy.example.test"}}
 
 
 def test_modules_get_their_dependencies_two_deep_and_lose_the_disabled_ones():
