@@ -5,8 +5,14 @@
 # With MOLECULE_CONTROLLER=VENV (scripts/tarball-check.sh), converge, idempotence and the check pass
 # run that venv's ansible-playbook with MOLECULE_CONTROLLER_COLLECTIONS as the only collections and
 # MOLECULE_CONTROLLER_ROLES as the roles path; create, prepare, verify and destroy stay on .venv.
+# `make` exports TARBALL_SCENARIO: that scenario is proven from the built tarball with the oldest
+# ansible-core (scripts/tarball-check.sh, which comes back here with MOLECULE_CONTROLLER set),
+# instead of a second run with this controller.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+if [ -z "${MOLECULE_CONTROLLER:-}" ] && [ "$1" = "${TARBALL_SCENARIO:-}" ]; then
+  exec scripts/tarball-check.sh converge "$@"
+fi
 export PATH="$PWD/.venv/bin:$PATH" ANSIBLE_FORCE_COLOR=0 PY_COLORS=0
 scenario=$1 keep=${2:-}
 log_dir=artifacts/molecule/$scenario

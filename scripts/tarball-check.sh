@@ -5,10 +5,18 @@
 # .venv: no Galaxy server is reachable here). Every playbook of the installed collection must parse
 # there (a module of an undeclared collection fails at parse time), every module's documentation must
 # render, and a Molecule scenario is converged, re-run (0 changed) and checked (0 changed) from it.
-# Usage: scripts/tarball-check.sh [SCENARIO]   (default coturn; its converge must name roles by FQCN)
+# Usage: scripts/tarball-check.sh [converge SCENARIO]
+#   alone: build, install, parse every playbook, render every module's doc;
+#   converge SCENARIO: then run that scenario's converge, re-run and check pass with this controller
+#   (its converge must name roles by FQCN). `make molecule` runs TARBALL_SCENARIO this way instead
+#   of its usual run, so no scenario runs twice.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-scenario=${1:-coturn}
+case "${1:-}:${2:-}" in
+  :) scenario= ;;
+  converge:?*) scenario=$2 ;;
+  *) echo "usage: $0 [converge SCENARIO]" >&2; exit 2 ;;
+esac
 say() { printf '\033[1m[tarball]\033[0m %s\n' "$*"; }
 PY=${PYTHON:-python3.11}
 dev=.venv
@@ -38,7 +46,7 @@ if [ "$(cat "$venv/.requirements.sha256" 2>/dev/null)" != "$want" ]; then
   echo "$want" >"$venv/.requirements.sha256"
 fi
 
-rm -rf "$work" "artifacts/tarball/$scenario" && mkdir -p artifacts/tarball && mkdir -p "$work/build" "$work/collections/ansible_collections" "$work/harness/ansible_collections/community" "$work/no-roles"
+rm -rf "$work" && mkdir -p "$work/build" "$work/collections/ansible_collections" "$work/harness/ansible_collections/community" "$work/no-roles"
 "$dev/bin/ansible-galaxy" collection build --force --output-path "$work/build" . >/dev/null
 tarball=$(ls "$work"/build/xmpp-stack-*.tar.gz)
 
@@ -72,12 +80,11 @@ for p in "$installed"/playbooks/*.yml; do
 done
 say "$(basename "$tarball") installed by ansible-core $pinned next to only ${deps// /, }; every playbook parses, every module's doc renders ($((SECONDS - t0)) s)"
 
+[ -n "$scenario" ] || exit 0
 MOLECULE_CONTROLLER="$PWD/$venv" \
 MOLECULE_CONTROLLER_COLLECTIONS="$PWD/$work/collections:$PWD/$work/harness" \
 MOLECULE_CONTROLLER_ROLES="$PWD/$work/no-roles" \
-  scripts/molecule-scenario.sh "$scenario" || { cp -a "artifacts/molecule/$scenario" artifacts/tarball/; exit 1; }
+  scripts/molecule-scenario.sh "$scenario"
 grep -q "core $pinned" "artifacts/molecule/$scenario/converge.log" \
   || { say "the converge log does not show ansible-core $pinned"; exit 1; }
-# Kept apart: the scenario's own run in `make molecule` writes artifacts/molecule/$scenario again.
-cp -a "artifacts/molecule/$scenario" artifacts/tarball/
 say "converged $scenario from the tarball with ansible-core $pinned ($((SECONDS - t0)) s in all)"
