@@ -1,58 +1,35 @@
 """The monitoring host watches the whole split deployment as site.yml wired it: every target from
 the inventory groups is up, the PostgreSQL exporter logs in, Prosody's health endpoint and failed
 login counter (modules shipped with the prosody role) are live."""
-import base64
-import json
 import time
 import urllib.error
-import urllib.parse
 import urllib.request
 
 import pytest
-from conftest import CA_FILE, credential
+from conftest import CA_FILE, EXPECTED_TARGETS, credential, prometheus_api, target_health
 from conftest_helpers import container_address, wait_for
 from xmpp_client import LoginFailed, Server, https_request, login
 
-HOSTS = ["xmpp1.example.org", "xmpp2.example.net", "db1.example.org", "turn1.example.org",
-         "mon1.example.org"]
-EXPECTED_TARGETS = (
-    {("node", host) for host in HOSTS}
-    | {("postgres", "db1.example.org"), ("turn", "turn1.example.org")}
-    | {(job, host) for job in ("prosody", "prosody_health", "prosody_c2s")
-       for host in ("xmpp1.example.org", "xmpp2.example.net")})
 # Scrapes every 30 s (the role's default), so a new series may take a little over that to appear.
 WAIT = 100
 
 
-def api(path, password=None, **params):
-    url = f"http://{container_address('mon1.example.org')}:9090/api/v1/{path}"
-    if params:
-        url += "?" + urllib.parse.urlencode(params)
-    request = urllib.request.Request(url)
-    if password is not None:
-        token = base64.b64encode(f"admin:{password}".encode()).decode()
-        request.add_header("Authorization", f"Basic {token}")
-    with urllib.request.urlopen(request, timeout=30) as response:
-        return json.load(response)["data"]
-
-
 def query(promql):
-    return api("query", credential("prometheus-web"), query=promql)["result"]
+    return prometheus_api("query", credential("prometheus-web"), query=promql)["result"]
 
 
 def test_api_needs_the_generated_password():
     with pytest.raises(urllib.error.HTTPError) as refused:
-        api("targets")
+        prometheus_api("targets")
     assert refused.value.code == 401
     with pytest.raises(urllib.error.HTTPError) as wrong:
-        api("targets", "not-the-password")
+        prometheus_api("targets", "not-the-password")
     assert wrong.value.code == 401
 
 
 def test_every_target_from_the_inventory_groups_is_up():
     def targets():
-        return {(t["labels"]["job"], t["labels"]["instance"]): t["health"]
-                for t in api("targets", credential("prometheus-web"), state="active")["activeTargets"]}
+        return {target: health for target, (health, _last_scrape) in target_health().items()}
     assert set(targets()) == EXPECTED_TARGETS
 
     def all_up():
@@ -93,7 +70,8 @@ def test_failed_logins_are_counted(servers, accounts):
 
 
 def test_prosody_metrics_are_refused_to_everyone_but_prometheus():
-    # The controller is not a monitoring host: site.yml allows only mon1's address (and loopback).
+    # The controller is not a monitoring host: the inventory allows mon1's address, a documentation
+    # address and loopback (inventory/group_vars/xmpp_servers.yml).
     url = f"http://{container_address('xmpp1.example.org')}:5280/metrics"
     with pytest.raises(urllib.error.HTTPError) as refused:
         urllib.request.urlopen(url, timeout=30)

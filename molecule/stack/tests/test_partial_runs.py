@@ -1,0 +1,133 @@
+"""Partial runs are safe: after a full run, site.yml limited to any one host, or to the prosody tag,
+changes nothing anywhere (the wiring of the hosts in the run reads the names and addresses of
+those outside it, gathered for the run), and Prometheus still finds every target up with no alert
+firing. A host whose address cannot be known stops the run before anything changes.
+
+Names come from the hosts, not from inventory aliases: the prosody tag runs from an inventory that
+lists the TURN host under a short name that resolves nowhere ('turn', reached through
+ansible_host), and Prosody keeps handing its clients the TURN host's FQDN (nothing changes)."""
+import os
+import re
+import shutil
+import time
+from concurrent.futures import ThreadPoolExecutor
+from datetime import datetime, timezone
+
+import pytest
+from conftest import HOSTS, credential, prometheus_api, recap, run_site, target_health
+from conftest_helpers import wait_for
+
+SCENARIO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+SHORT_NAMES = """\
+all:
+  vars:
+    ansible_connection: community.docker.docker
+  children:
+    xmpp_servers:
+      hosts:
+        xmpp1.example.org:
+        xmpp2.example.net:
+    db_servers:
+      hosts:
+        db1.example.org:
+    turn_servers:
+      hosts:
+        turn:
+          ansible_host: turn1.example.org
+    monitoring_servers:
+      hosts:
+        mon1.example.org:
+"""
+SECRETS = ("postgres-prosody", "coturn-secret", "prometheus-web")
+# What the preflight lists for each host: the wired values inventory/ sets itself.
+OVERRIDES = {"xmpp1.example.org": "prosody_sql_host: postgres.example.test",
+             "xmpp2.example.net": "prosody_sql_host: postgres.example.test",
+             "db1.example.org": "postgres_listen_addresses:",
+             "turn1.example.org": "coturn_tls_enabled: false"}
+
+
+def epoch(timestamp):
+    """Seconds since the epoch of one of Prometheus' UTC timestamps (2026-11-30T08:40:12.3Z)."""
+    return datetime.strptime(timestamp[:19], "%Y-%m-%dT%H:%M:%S").replace(tzinfo=timezone.utc).timestamp()
+
+
+@pytest.fixture(scope="module")
+def finished():
+    """When the last partial run of this module ended (time.time())."""
+    return {}
+
+
+@pytest.fixture(scope="module")
+def limited_runs(finished):
+    """site.yml --limit HOST for each host, started together: each touches only its own host, and
+    together they take about half the time of one after the other (153 s against 340 s)."""
+    with ThreadPoolExecutor(max_workers=len(HOSTS)) as pool:
+        runs = dict(zip(HOSTS, pool.map(lambda host: run_site("--limit", host), HOSTS)))
+    finished["at"] = time.time()
+    return runs
+
+
+def assert_nothing_changed(result):
+    """The run succeeded with 0 changed everywhere and no secret in its output; returns its output."""
+    output = result.stdout + result.stderr
+    assert result.returncode == 0, output[-3000:]
+    counters = recap(output)
+    assert {host: (c["changed"], c["failed"], c["unreachable"]) for host, c in counters.items()} == \
+        {host: (0, 0, 0) for host in counters}, output[output.rindex("PLAY RECAP"):]
+    leaked = [name for name in SECRETS if credential(name) in output]
+    assert not leaked, f"secrets in the output: {leaked}"
+    return output
+
+
+@pytest.mark.parametrize("host", HOSTS)
+def test_limit_to_one_host_changes_nothing(host, limited_runs):
+    output = assert_nothing_changed(limited_runs[host])
+    # Only the limited host ran tasks; the others were only asked for their facts.
+    assert set(recap(output)) == {host}
+    listing = output[output.index("List the wired values"):output.index("Give this host the wired value")]
+    assert OVERRIDES.get(host, "skipping: [mon1.example.org]") in listing, listing
+
+
+@pytest.fixture(scope="module")
+def short_name_inventory(tmp_path_factory):
+    """The scenario's inventory with the TURN host under the short name 'turn'."""
+    inventory = tmp_path_factory.mktemp("short-names")
+    (inventory / "hosts.yml").write_text(SHORT_NAMES)
+    shutil.copytree(os.path.join(SCENARIO, "inventory", "group_vars"), inventory / "group_vars")
+    host_vars = shutil.copytree(os.path.join(SCENARIO, "inventory", "host_vars"), inventory / "host_vars")
+    (host_vars / "turn1.example.org.yml").rename(host_vars / "turn.yml")
+    return inventory
+
+
+def test_prosody_tag_changes_nothing_even_with_a_short_turn_name(limited_runs, finished, short_name_inventory):
+    output = assert_nothing_changed(run_site("--tags", "prosody", inventory_dir=short_name_inventory))
+    finished["at"] = time.time()
+    # Only the prosody role ran tasks, after the facts of every host (every role checks its
+    # arguments whatever the tags).
+    assert set(recap(output)) == set(HOSTS) - {"turn1.example.org"} | {"turn"}
+    assert set(re.findall(r"TASK \[xmpp\.stack\.(\w+) : (?!Validating arguments)", output)) == {"prosody"}
+
+
+def test_every_target_is_still_up_and_no_alert_fires(limited_runs, finished):
+    # A scrape after the last run, so a target broken by a run would show here.
+    assert wait_for(lambda: min(epoch(last) for _health, last in target_health().values()) > finished["at"],
+                    timeout=100)
+    health = target_health()
+    assert {target: up for target, (up, _last) in health.items()} == {target: "up" for target in health}
+    firing = [a["labels"] for a in prometheus_api("alerts", credential("prometheus-web"))["alerts"]
+              if a["state"] == "firing"]
+    assert firing == []
+
+
+def test_a_host_that_cannot_be_reached_for_its_address_stops_the_run_first(tmp_path):
+    # A second monitoring host in the inventory that does not exist: xmpp1's metrics allow-list
+    # would need its address, so the run must stop before any role, naming it.
+    extra = tmp_path / "extra.yml"
+    extra.write_text("monitoring_servers:\n  hosts:\n    mon9.example.org:\n"
+                     "      ansible_connection: community.docker.docker\n")
+    result = run_site("--limit", "xmpp1.example.org", inventories=[extra])
+    output = result.stdout + result.stderr
+    assert result.returncode != 0
+    assert "mon9.example.org" in output[output.index("Gather the names and addresses"):]
+    assert "TASK [xmpp.stack." not in output
+    assert all(c["changed"] == 0 for c in recap(output).values()), output[output.rindex("PLAY RECAP"):]
