@@ -15,6 +15,9 @@ description:
     on each, the number of accounts of each VirtualHost and the number of rooms of each MUC
     component (destroyed rooms' tombstones not counted), read through one admin-shell session.
     Changes nothing.
+  - Also returns the storage Prosody is configured with and, with O(counts=true), what it keeps
+    there (accounts, roster items, archived messages, rooms, room messages) counted through
+    Prosody's storage API, so that the numbers of two storage backends can be compared.
 author:
   - xmpp.stack developers (@xmpp-stack)
 seealso:
@@ -39,7 +42,12 @@ attributes:
     description: Target OS/families that can be operated against.
     support: N/A
     platforms: debian
-options: {}
+options:
+  counts:
+    description:
+      - Count what Prosody keeps in its storage. This reads every archive, so it is slower on big servers.
+    type: bool
+    default: false
 """
 
 EXAMPLES = r"""
@@ -50,6 +58,11 @@ EXAMPLES = r"""
 - name: Show the account count of each host
   ansible.builtin.debug:
     msg: "{{ prosody.hosts | dict2items | map(attribute='value.users') }}"
+
+- name: Count what Prosody keeps in its storage
+  xmpp.stack.prosody_info:
+    counts: true
+  register: stored
 """
 
 RETURN = r"""
@@ -68,6 +81,34 @@ components:
   returned: always
   type: dict
   sample: {"conference.example.org": {"module": "muc", "modules": ["muc", "muc_mam"], "rooms": 3}}
+storage:
+  description: >-
+    The global storage setting of the running Prosody (C(internal) when unset): a backend name,
+    or a mapping of store to backend.
+  returned: always
+  type: raw
+  sample: sql
+counts:
+  description: What Prosody keeps in its storage, counted through its storage API.
+  returned: when O(counts=true)
+  type: dict
+  contains:
+    accounts:
+      description: Accounts of all VirtualHosts.
+      type: int
+    roster_items:
+      description: Contacts in all rosters.
+      type: int
+    archived_messages:
+      description: Messages in the users' archives (MAM).
+      type: int
+    rooms:
+      description: Persistent rooms of all MUC components.
+      type: int
+    room_messages:
+      description: Messages in the rooms' archives.
+      type: int
+  sample: {"accounts": 3, "roster_items": 4, "archived_messages": 12, "rooms": 1, "room_messages": 5}
 """
 
 from ansible.module_utils.basic import AnsibleModule
@@ -96,30 +137,65 @@ INFO_HELPER = one_line("""
       out.components[h] = { module = xs_cm.get(h, "component_module"), modules = mods, rooms = rooms };
     end
   end;
+  out.storage = xs_cm.get("*", "storage") or "internal";
   return out;
 end
 """)
 
+# The roster's metadata lives under the key false; contacts are JID strings. Rooms are the
+# persistent store's keys; their messages the muc_log archive under the room's node.
+COUNT_HELPER = one_line("""
+> function xs_storage_counts()
+  local function count(iter) local n = 0; if iter then for _ in iter do n = n + 1 end end; return n end;
+  local split = require"prosody.util.jid".split;
+  local c = { accounts = 0, roster_items = 0, archived_messages = 0, rooms = 0, room_messages = 0 };
+  for name, host in pairs(prosody.hosts) do
+    if host.type == "local" then
+      for user in xs_um.users(name) do
+        c.accounts = c.accounts + 1;
+        for contact in pairs(xs_sm.open(name, "roster"):get(user) or {}) do
+          if type(contact) == "string" then c.roster_items = c.roster_items + 1 end
+        end;
+        c.archived_messages = c.archived_messages + count(xs_sm.open(name, "archive", "archive"):find(user, {}));
+      end
+    elseif host.modules and host.modules.muc then
+      for room in pairs(xs_sm.open(name, "persistent"):get(nil) or {}) do
+        c.rooms = c.rooms + 1;
+        c.room_messages = c.room_messages + count(xs_sm.open(name, "muc_log", "archive"):find((split(room)), {}));
+      end
+    end
+  end;
+  return c;
+end
+""")
 
-def read_info(shell):
+
+def read_info(shell, counts=False):
     """Facts as a dict; empty Lua tables come back as lists and are turned into dicts."""
-    shell.define(COMMON_HELPERS + [INFO_HELPER])
+    shell.define(COMMON_HELPERS + [INFO_HELPER] + ([COUNT_HELPER] if counts else []))
     info = shell.call_json("xs_info")
     for key in ("hosts", "components"):
         if not isinstance(info.get(key), dict):
             info[key] = {}
+    if counts:
+        info["counts"] = shell.call_json("xs_storage_counts")
     return info
 
 
-def facts(shell):
+def facts(shell, counts=False):
     """The module's result: read-only, so never changed."""
-    info = read_info(shell)
-    return dict(changed=False, version=info.get("version"), hosts=info["hosts"], components=info["components"])
+    info = read_info(shell, counts)
+    result = dict(changed=False, version=info.get("version"), hosts=info["hosts"], components=info["components"],
+                  storage=info.get("storage", "internal"))
+    if counts:
+        result["counts"] = info["counts"]
+    return result
 
 
 def main():
-    module = AnsibleModule(argument_spec=common_argument_spec(), supports_check_mode=True)
-    run_in_session(module, facts)
+    module = AnsibleModule(argument_spec=common_argument_spec(counts=dict(type="bool", default=False)),
+                           supports_check_mode=True)
+    run_in_session(module, lambda shell: facts(shell, module.params["counts"]))
 
 
 if __name__ == "__main__":
