@@ -7,7 +7,8 @@ Every module of this collection sends its Lua lines through :class:`ProsodyShell
 kept open for the whole task (read state, plan, then apply in the same process), each command is
 followed by a marker line so that its answer can be cut out of the stream, and answers are parsed
 into :class:`Answer` objects. Values only ever reach the server as escaped Lua literals on stdin:
-never on a command line, where any local user could read them in the process list.
+never on a command line, where any local user could read them in the process list. The Lua
+lines themselves are made in prosody_lines.py (helpers, limits, staged calls) and lua.py (values).
 """
 
 from __future__ import annotations
@@ -19,130 +20,27 @@ import select
 import subprocess
 import time
 
-from ansible_collections.xmpp.stack.plugins.module_utils import lua
-
-# The collection's one Lua writer (module_utils/lua.py), under the names the modules import.
-lua_quote = lua.quote
-lua_value = lua.value
+from ansible_collections.xmpp.stack.plugins.module_utils.prosody_lines import (  # noqa: F401 (names modules import from here)
+    COMMON_HELPERS,
+    MAX_LINE,
+    PAGE,
+    ProsodyError,
+    lua_value,
+    one_line,
+    staged_call,
+    wire_length,
+)
+from ansible_collections.xmpp.stack.plugins.module_utils.lua import quote as lua_quote  # noqa: F401
 
 # The marker is built by concatenation in Lua so that the echoed input line never contains it.
 _MARK_PREFIX = "XSTACK-MARK"
 _MARK_RE = re.compile(r"^\| Result: " + _MARK_PREFIX + r" (\d+)$")
 _ECHO_PREFIX = "prosody> "
-# Prosody 13's admin socket closes the session ("not-well-formed") when one input stanza is
-# bigger than 16 kB (measured with plain letters: 16,300 pass, 16,400 do not). A line travels as
-# XML text, so quotes and ampersands count escaped (see wire_length). Lines stay well below;
-# bigger arguments are staged into session variables a chunk at a time (staged_call()).
-MAX_LINE = 12000
-# Answers have a limit too: the prosodyctl client fails now and then ("not-well-formed") on
-# answers above about 16 kB (measured with JSON-like text: pages of 8,000 characters passed
-# 120 of 120 reads, 16,000 failed 1 in 120, 32,000 most). Results are JSON-encoded into a
-# session variable and read back in pages of this many characters (xs_page).
-PAGE = 6000
-_XML_GROWTH = {'"': 5, "'": 5, "&": 4, "<": 3, ">": 3}
-
-
-def wire_length(line):
-    """The size of a line once escaped as XML text in the admin socket's stanza."""
-    return len(line) + sum(line.count(ch) * extra for ch, extra in _XML_GROWTH.items())
-
-
 NOT_RUNNING_HINT = "Unable to connect to server"
 # Starting a session: how long the first answer may take, and how often to try.
 READY_TIMEOUT = 10
 READY_ATTEMPTS = 4
 READY_PAUSE = 2
-
-
-def staged_call(function, args, max_line=MAX_LINE):
-    """Lines that call ``function(*args)`` and print its JSON result, each at most ``max_line``.
-
-    Returns (staging_lines, final_line). A list argument too long for one line is built up in a
-    session variable ``xs_argN`` by several lines, each appending a chunk of its items.
-    """
-    line = _final_line(function, ",".join(lua_value(a) for a in args))
-    if wire_length(line) <= max_line:
-        return [], line
-    staging, rendered = [], []
-    for index, arg in enumerate(args):
-        text = lua_value(arg)
-        if not isinstance(arg, (list, tuple)) or wire_length(text) <= max_line // 8:
-            rendered.append(text)
-            continue
-        var = "xs_arg%d" % index
-        staging.append("> %s = {}" % var)
-        chunk, size = [], 0
-        for item in arg:
-            item_text = lua_value(item)
-            item_size = wire_length(item_text)
-            if item_size > max_line - 200:
-                raise ProsodyError("a single value is too long for the admin shell (%d bytes)" % item_size)
-            if chunk and size + item_size > max_line - 200:
-                staging.append(_append_line(var, chunk))
-                chunk, size = [], 0
-            chunk.append(item_text)
-            size += item_size + 1
-        if chunk:
-            staging.append(_append_line(var, chunk))
-        rendered.append(var)
-    final = _final_line(function, ",".join(rendered))
-    if wire_length(final) > max_line:
-        raise ProsodyError("a call to %s is too long for the admin shell" % function)
-    return staging, final
-
-
-def _final_line(function, rendered_args):
-    return '> xs_json_out = require"prosody.util.json".encode(%s(%s)); return xs_page(1)' % (
-        function, rendered_args)
-
-
-def _append_line(var, items):
-    return "> for _, v in ipairs({%s}) do %s[#%s+1] = v end" % (",".join(items), var, var)
-
-
-def one_line(lua_source):
-    """Squeeze a readable multi-line Lua snippet into the single line the shell reads.
-
-    Comments are not allowed in the snippets (a ``--`` would swallow the rest of the line).
-    """
-    return " ".join(part.strip() for part in lua_source.strip().splitlines() if part.strip())
-
-
-# Helpers every module defines first in its session: shortcuts to Prosody's managers and a
-# description of a host (does it exist, VirtualHost or component, which auth, hash and roles).
-COMMON_HELPERS = [
-    one_line("""
-> xs_um = require"prosody.core.usermanager";
-xs_cm = require"prosody.core.configmanager";
-xs_sm = require"prosody.core.storagemanager";
-xs_mm = require"prosody.core.modulemanager";
-xs_log = require"prosody.util.logger".init("xmpp.stack")
-"""),
-    one_line("""
-> function xs_page(i)
-  local s = xs_json_out:sub((i - 1) * %d + 1, i * %d);
-  if i * %d < #xs_json_out then return "+" .. s end;
-  return "." .. s;
-end
-""" % (PAGE, PAGE, PAGE)),
-    one_line("""
-> function xs_host_info(h)
-  local hs = prosody.hosts[h];
-  if not hs then return { exists = false } end;
-  local roles = {};
-  if hs.type == "local" then for name in pairs(xs_um.get_all_roles(h) or {}) do roles[#roles+1] = name end end;
-  return { exists = true, type = hs.type, component_module = xs_cm.get(h, "component_module"),
-    auth = hs.users and hs.users.name, password_hash = xs_cm.get(h, "password_hash") or "SHA-1",
-    iteration_count = xs_cm.get(h, "default_iteration_count") or 10000,
-    default_role = xs_cm.get(h, "default_provisioned_role") or "prosody:member",
-    roles = roles, muc = hs.modules.muc ~= nil };
-end
-"""),
-]
-
-
-class ProsodyError(Exception):
-    """A failure a module reports as is: its message is meant for the operator."""
 
 
 class Answer:
@@ -193,9 +91,6 @@ class ProsodyShell:
         self._counter = 0
         self._buffer = b""
         self.secrets = set()
-        self.commands_sent = 0
-        self.output_bytes = 0
-        self.sessions = 0
 
     # -- process handling -------------------------------------------------------------------
     def _start(self):
@@ -221,7 +116,6 @@ class ProsodyShell:
         raise error
 
     def _spawn(self):
-        self.sessions += 1
         self._buffer = b""
         env = dict(os.environ, LANG="C.UTF-8", LC_ALL="C.UTF-8")
         try:
@@ -304,7 +198,6 @@ class ProsodyShell:
                 raise ProsodyError("internal error: a shell command spans several lines")
             self._counter += 1
             self._send('%s\n> "%s" .. " %d"\n' % (command, _MARK_PREFIX, self._counter))
-            self.commands_sent += 1
             answers.extend(self._collect(self._counter, self._counter))
         return answers
 
@@ -319,7 +212,6 @@ class ProsodyShell:
             if line is None:
                 break
             seen.append(line)
-            self.output_bytes += len(line) + 1
             if line.startswith(_ECHO_PREFIX):
                 # Without readline the shell echoes "prosody> INPUT"; with lua-readline installed
                 # it prints the prompt and the answer on one line: "prosody> | Result: ...".
@@ -367,13 +259,6 @@ class ProsodyShell:
         if not answer.ok or text is None or text[:1] not in ("+", "."):
             raise ProsodyError(self._mask("Prosody could not evaluate a query: %s" % answer.message))
         return text
-
-    def json(self, command):
-        """Run one raw Lua line that prints JSON and return the decoded value."""
-        answer = self.run([command])[0]
-        if not answer.ok or answer.result is None:
-            raise ProsodyError(self._mask("Prosody could not evaluate a query: %s" % answer.message))
-        return decode_json_result(answer.result)
 
 
 def parse_answer(lines):

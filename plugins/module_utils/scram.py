@@ -76,30 +76,6 @@ def new_credentials(password, hash_name, iterations):
     return {"salt": salt, "iteration_count": int(iterations), "stored_key": stored_key, "server_key": server_key}
 
 
-def record_hash(record):
-    """The hash a stored record was made with (from its key length), or None when it has none."""
-    key = (record or {}).get("stored_key")
-    if not isinstance(key, str):
-        return None
-    return HEX_LENGTH.get(len(key))
-
-
-def password_matches(password, record, hash_name):
-    """True when ``record`` holds ``password`` hashed with ``hash_name``.
-
-    A record made with another hash than the configured one does not match even when the
-    password is right: the account must be re-hashed so that the configured SCRAM variant works.
-    """
-    if not record or record_hash(record) != hash_name:
-        return False
-    salt, iterations = record.get("salt"), record.get("iteration_count")
-    if not salt or not isinstance(iterations, int):
-        return False
-    stored_key, server_key = derive(password, salt, iterations, hash_name)
-    return (hmac.compare_digest(stored_key, record.get("stored_key", ""))
-            and hmac.compare_digest(server_key, record.get("server_key", "")))
-
-
 def run_parallel(function, items, workers=None):
     """Map ``function`` over ``items`` in threads: hashlib's PBKDF2 releases the GIL,
     so on a host with several cores the hashing floor is divided by the core count."""
