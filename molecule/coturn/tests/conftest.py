@@ -1,4 +1,5 @@
-"""Shared fixtures: the two hosts of the scenario and the secret the role generated."""
+"""Shared fixtures: the hosts of the scenario, the NAT create.yml built, the generated secret."""
+import json
 import os
 import pathlib
 
@@ -19,8 +20,22 @@ def server(request):
 
 
 @pytest.fixture(scope="session")
+def direct(request):
+    """The TURN server without NAT: reached at its own address, which it announces."""
+    return _host(request, "coturn-direct")
+
+
+@pytest.fixture(scope="session")
 def client(request):
     return _host(request, "coturn-client")
+
+
+@pytest.fixture(scope="session")
+def nat():
+    """The 1:1 NAT in front of coturn-server as create.yml built it: public, private,
+    private_ipv6 and router_private (the router's address on the server's private network)."""
+    path = pathlib.Path(os.environ["MOLECULE_EPHEMERAL_DIRECTORY"]) / "nat.json"
+    return json.loads(path.read_text(encoding="utf-8"))
 
 
 @pytest.fixture(scope="session")
@@ -35,8 +50,22 @@ def secret(secret_file):
 
 
 @pytest.fixture(scope="session")
-def server_ip(server):
-    return turn_client.ipv4_of(server)
+def server_ip(nat):
+    """The only address clients reach coturn-server at: the router's public address."""
+    return nat["public"]
+
+
+@pytest.fixture(scope="session")
+def server_private_ip(server, nat):
+    """coturn-server's own interface address, behind the NAT."""
+    address = turn_client.ipv4_of(server)
+    assert address == nat["private"]
+    return address
+
+
+@pytest.fixture(scope="session")
+def direct_ip(direct):
+    return turn_client.ipv4_of(direct)
 
 
 @pytest.fixture(scope="session")

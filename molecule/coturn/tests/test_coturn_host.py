@@ -43,8 +43,8 @@ def _listening(host, flags):
 
 @pytest.mark.parametrize("port", [3478, 5349])
 @pytest.mark.parametrize("flags", ["-lnu", "-lnt"])
-def test_listens_on_udp_and_tcp(host, server_ip, port, flags):
-    assert f"{server_ip}:{port}" in _listening(host, flags)
+def test_listens_on_udp_and_tcp(host, server_private_ip, port, flags):
+    assert f"{server_private_ip}:{port}" in _listening(host, flags)
 
 
 def test_no_admin_interfaces_listen(host):
@@ -79,13 +79,27 @@ def test_secure_relay_policy(host):
     assert set(DENIED) <= denied
 
 
-def test_only_the_test_peer_is_excepted(host, client_ip):
+def test_only_the_test_peer_and_the_own_relay_addresses_are_excepted(host, client_ip, server_ip,
+                                                                    server_private_ip):
     lines = config_lines(host)
-    assert [line for line in lines if line.startswith("allowed-peer-ip=")] == [f"allowed-peer-ip={client_ip}"]
+    assert [line for line in lines if line.startswith("allowed-peer-ip=")] == [
+        f"allowed-peer-ip={client_ip}",
+        f"allowed-peer-ip={server_ip}",
+        f"allowed-peer-ip={server_private_ip}",
+    ]
 
 
-def test_external_ip_detected(host, server_ip):
-    assert f"external-ip={server_ip}" in config_lines(host)
+def test_external_ip_maps_public_to_private(host, server_ip, server_private_ip):
+    assert f"external-ip={server_ip}/{server_private_ip}" in config_lines(host)
+
+
+def test_external_ip_detected_without_nat(direct, direct_ip, client_ip):
+    lines = config_lines(direct)
+    assert f"external-ip={direct_ip}" in lines
+    assert [line for line in lines if line.startswith("allowed-peer-ip=")] == [
+        f"allowed-peer-ip={client_ip}",
+        f"allowed-peer-ip={direct_ip}",
+    ]
 
 
 def test_tls_uses_a_copy_readable_by_coturn(host):

@@ -53,12 +53,12 @@ def test_expired_credential_is_refused(client, server, server_ip, peer, secret):
 
 @pytest.mark.parametrize(
     "denied_peer",
-    ["10.0.0.1", "127.0.0.1", "192.168.1.1", "169.254.169.254", "100.64.0.1", "server"],
+    ["10.0.0.1", "127.0.0.1", "172.16.0.1", "192.168.1.1", "169.254.169.254", "100.64.0.1", "neighbour"],
 )
-def test_peer_in_denied_range_is_refused(client, server_ip, peer, secret, denied_peer):
-    # "server": the TURN server's own address on the test network (172.16.0.0/12), which the
-    # scenario's narrow exception for the client host does not cover.
-    target = server_ip if denied_peer == "server" else denied_peer
+def test_peer_in_denied_range_is_refused(client, server_ip, nat, peer, secret, denied_peer):
+    # "neighbour": the router's address on the TURN server's private network, a host right next to
+    # the server's own (allowed) address that the relay must not reach.
+    target = nat["router_private"] if denied_peer == "neighbour" else denied_peer
     username, password = turn_client.rest_credentials(secret, turn_client.unique_user("scan"))
     result = turn_client.allocate(client, server_ip, username, password, target, messages=1)
     out = result.stdout + result.stderr
