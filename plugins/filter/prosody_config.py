@@ -169,7 +169,7 @@ def enabled_modules(requested, dependencies, disabled):
     """requested with their dependencies (two passes: the table is at most two deep), in order,
     without the disabled ones."""
     names = list(requested)
-    for _ in range(2):
+    for _pass in range(2):
         names = _unique(names + [dep for key, deps in dependencies.items() if key in names for dep in deps])
     return [name for name in names if name not in disabled]
 

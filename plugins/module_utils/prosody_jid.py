@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import unicodedata
 
-from ansible_collections.xmpp.stack.plugins.module_utils.prosody_shell import ProsodyError, one_line
+from ansible_collections.xmpp.stack.plugins.module_utils.prosody_lines import ProsodyError, one_line
 
 # One session helper: for each input string, Prosody's prepared parts or why it refused them.
 # error: "split" (not node@domain/resource syntax), "domain", "node" or "resource" (the part

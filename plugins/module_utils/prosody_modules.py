@@ -27,7 +27,7 @@ import re
 import tempfile
 
 from ansible_collections.xmpp.stack.plugins.module_utils.lua import quote as lua_quote, value as lua_value
-from ansible_collections.xmpp.stack.plugins.module_utils.prosody_shell import (
+from ansible_collections.xmpp.stack.plugins.module_utils.prosody_lines import (
     COMMON_HELPERS,
     ProsodyError,
     one_line,

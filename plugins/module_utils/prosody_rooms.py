@@ -14,7 +14,7 @@ followed by one ``room:save(true)``.
 
 from __future__ import annotations
 
-from ansible_collections.xmpp.stack.plugins.module_utils.prosody_shell import (
+from ansible_collections.xmpp.stack.plugins.module_utils.prosody_lines import (
     COMMON_HELPERS,
     ProsodyError,
     one_line,

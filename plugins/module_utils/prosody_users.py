@@ -13,7 +13,7 @@ exactly as mod_auth_internal_hashed would: the plain password never leaves this 
 
 from __future__ import annotations
 
-from ansible_collections.xmpp.stack.plugins.module_utils.prosody_shell import (
+from ansible_collections.xmpp.stack.plugins.module_utils.prosody_lines import (
     COMMON_HELPERS,
     ProsodyError,
     one_line,

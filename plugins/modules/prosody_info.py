@@ -113,12 +113,8 @@ counts:
 
 from ansible.module_utils.basic import AnsibleModule
 
-from ansible_collections.xmpp.stack.plugins.module_utils.prosody_shell import (
-    COMMON_HELPERS,
-    common_argument_spec,
-    one_line,
-    run_in_session,
-)
+from ansible_collections.xmpp.stack.plugins.module_utils.prosody_lines import COMMON_HELPERS, one_line
+from ansible_collections.xmpp.stack.plugins.module_utils.prosody_shell import common_argument_spec, run_in_session
 
 INFO_HELPER = one_line("""
 > function xs_info()

@@ -123,4 +123,3 @@ def prosody_listens(host, port):
             if fields[3] == "0A" and int(fields[1].rsplit(":", 1)[1], 16) == port:
                 found = found or int(fields[7]) == uid
     return found
-
