@@ -18,6 +18,7 @@ import re
 
 from ansible_collections.xmpp.stack.plugins.module_utils import (
     jidprep,
+    prosody_invites,
     prosody_modules,
     prosody_rooms,
     prosody_users,
@@ -35,9 +36,9 @@ def defined_names(lines):
 
 # Every helper a module_utils file defines in its sessions.
 REAL_HELPERS = defined_names(prosody_users.HELPERS + prosody_rooms.HELPERS + prosody_modules.HELPERS
-                             + [prosody_info.INFO_HELPER])
+                             + prosody_invites.HELPERS + [prosody_info.INFO_HELPER])
 # The helpers that change Prosody's state.
-WRITE_HELPERS = ("xs_user_apply", "xs_room_apply", "xs_module_sync")
+WRITE_HELPERS = ("xs_user_apply", "xs_room_apply", "xs_module_sync", "xs_invite_create", "xs_invite_revoke")
 assert set(WRITE_HELPERS) <= REAL_HELPERS, "a write helper the code does not define: %s" % (
     set(WRITE_HELPERS) - REAL_HELPERS)
 
