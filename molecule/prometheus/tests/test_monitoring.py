@@ -27,7 +27,7 @@ EXPECTED_TARGETS = {
 }
 ALERTS = {"ProsodyDown", "ProsodyNotAcceptingC2S", "ProsodyHealthFailing", "CertificateExpiringSoon",
           "PostgresDown", "TurnDown", "HostDown", "DiskAlmostFull", "MemoryHigh",
-          "ProsodyManyFailedLogins"}
+          "ProsodyManyFailedLogins", "BackupTooOld", "BackupNeverSucceeded"}
 
 
 def other_host(name):
