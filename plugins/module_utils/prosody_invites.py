@@ -15,7 +15,7 @@ from __future__ import annotations
 import re
 import time
 
-from ansible_collections.xmpp.stack.plugins.module_utils.prosody_shell import (
+from ansible_collections.xmpp.stack.plugins.module_utils.prosody_lines import (
     COMMON_HELPERS,
     ProsodyError,
     one_line,

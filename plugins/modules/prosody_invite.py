@@ -224,11 +224,8 @@ prepared:
 
 from ansible.module_utils.basic import AnsibleModule
 
-from ansible_collections.xmpp.stack.plugins.module_utils.prosody_shell import (
-    ProsodyError,
-    common_argument_spec,
-    run_in_session,
-)
+from ansible_collections.xmpp.stack.plugins.module_utils.prosody_lines import ProsodyError
+from ansible_collections.xmpp.stack.plugins.module_utils.prosody_shell import common_argument_spec, run_in_session
 from ansible_collections.xmpp.stack.plugins.module_utils import prosody_invites, prosody_jid
 
 
