@@ -4,7 +4,6 @@ The steps run in order and build on each other: accounts (our prosody_user modul
 fills internal storage, migrate_to_sql.yml moves it, the client and psql find every item, then
 Prosody is restarted and the roles re-run.
 """
-import json
 
 import chat
 from conftest import (DB_HOST, DOMAIN, PROJECT, ROOM, SCENARIO, XMPP_HOST, admin_sql, run_playbook,
@@ -16,8 +15,9 @@ LATER = "written on SQL, before the restart"
 
 
 def counts(report, task_name):
-    raw = task_results(report, task_name)[0]["stdout"]
-    return json.loads(raw[raw.index("{"):raw.rindex("}") + 1])
+    """What prosody_info counted in one task of the playbook (the storage it read included)."""
+    result = task_results(report, task_name)[0]
+    return dict(result["counts"], storage=result["storage"])
 
 
 def test_accounts_come_from_the_user_module(accounts):
@@ -38,8 +38,9 @@ def test_client_fills_internal_storage(xmpp_host, server, accounts):
 
 def test_migration_keeps_every_item(accounts):
     report = run_playbook(PROJECT / "playbooks/migrate_to_sql.yml", "-e", "prosody_storage=sql")
-    before = counts(report, "Count the data in internal storage")
+    before = counts(report, "Ask the running Prosody which storage it uses and count what it keeps there")
     after = counts(report, "Count the data in SQL storage")
+    assert before.pop("storage") == "internal" and after.pop("storage") == "sql"
     assert before["accounts"] == 2
     assert before["roster_items"] == 1
     assert before["archived_messages"] == 2 * len(CHAT)  # alice's sent and bob's received copies
