@@ -79,8 +79,8 @@ def test_secure_relay_policy(host):
     assert set(DENIED) <= denied
 
 
-def test_only_the_test_peer_and_the_own_relay_addresses_are_excepted(host, client_ip, server_ip,
-                                                                    server_private_ip):
+def test_only_the_test_peer_and_the_own_relay_addresses_are_excepted(
+        host, client_ip, server_ip, server_private_ip):
     lines = config_lines(host)
     assert [line for line in lines if line.startswith("allowed-peer-ip=")] == [
         f"allowed-peer-ip={client_ip}",
