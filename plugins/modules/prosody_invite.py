@@ -41,7 +41,7 @@ extends_documentation_fragment:
 notes:
   - The returned tokens, URIs and links are secrets until used. Run the task with C(no_log=true) and
     hand the links out from the registered result (the collection's C(invite.yml) writes them
-    to the terminal or a file only the admin can read, never to the output or the logs).
+    to a file only the admin can read, never to the output or the logs).
   - "Names are those Prosody uses: the JID or host is prepared by the running Prosody (nodeprep,
     nameprep) and the invitation is made for the prepared name; a warning names each name that
     differs from what the task wrote (C(Straße@example.org) invites C(strasse@example.org))."

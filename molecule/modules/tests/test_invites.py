@@ -7,6 +7,7 @@ Every account made here is deleted again (test_users.py holds example.test to th
 """
 
 import os
+import re
 import secrets
 import time
 
@@ -151,19 +152,22 @@ def test_bad_input_changes_nothing(host):
 
 
 def test_the_playbook_gives_links_only_to_the_admin(address, cafile, accounts, host):
-    links = os.path.join(EPHEMERAL, "invite-links.txt")
     contact_of = accounts("host")
     make_account(contact_of, secrets.token_urlsafe(16))
     invites = [{"host": DOMAIN, "count": 2, "expires_after": "1d"},
                {"type": "contact", "jid": contact_of},
                {"host": "other.test"}]
+    # No xmpp_invites_links_file: the default file under ~/.local/share/xmpp-stack/invites/.
     code, output, _results = run_playbook(path=os.path.join(PROJECT, "playbooks", "invite.yml"), args=["-vvv"],
-                                          json_output=False,
-                                          extra_vars={"xmpp_invites": invites, "xmpp_invites_links_file": links})
+                                          json_output=False, extra_vars={"xmpp_invites": invites})
     assert code == 0, output[-3000:]
+    links = re.search(r"The invitation links are in\s+(\S+)\s+\(mode 0600\)", output).group(1)
+    assert os.path.dirname(links) == os.path.expanduser("~/.local/share/xmpp-stack/invites")
     assert oct(os.stat(links).st_mode & 0o777) == "0o600"
+    assert oct(os.stat(os.path.dirname(links)).st_mode & 0o777) == "0o700"
     with open(links, encoding="utf-8") as handle:
         text = handle.read()
+    os.unlink(links)
     tokens = [line.split("preauth=")[1].split(";")[0].strip() for line in text.splitlines() if "preauth=" in line]
     assert len(tokens) == 4
     for token in tokens:
@@ -172,9 +176,10 @@ def test_the_playbook_gives_links_only_to_the_admin(address, cafile, accounts, h
     # The links work: the first one makes an account.
     jid, password = accounts("linked"), secrets.token_urlsafe(16)
     assert redeem(jid, password, tokens[0], address, cafile) == "logged-in"
-    # The rest are revoked, so the host keeps no pending invitation from this test.
-    module_task(MODULE, {"action": "revoke", "host": DOMAIN, "tokens": tokens[1:3]})
-    module_task(MODULE, {"action": "revoke", "host": "other.test", "tokens": tokens[3:]})
+    # The rest are revoked (each host revokes its own and leaves the others' alone), so no
+    # pending invitation of this test stays.
+    for domain in (DOMAIN, "other.test"):
+        assert module_task(MODULE, {"action": "revoke", "host": domain, "tokens": tokens[1:]})["changed"]
 
 
 def test_the_playbook_refuses_an_unserved_domain_before_any_change(host):
