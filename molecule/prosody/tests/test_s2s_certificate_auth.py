@@ -9,8 +9,10 @@ from xmpp_client import Server, message_between_servers
 
 HOSTS = {"prosody-trixie": "trixie.example.test", "prosody-bookworm": "bookworm.example.test"}
 # One row of s2s:show() with the columns asked below: direction, remote domain, SASL status,
-# certificate status, dialback status (the last may hold a space: "Not used").
-ROW = re.compile(r"(<--|-->|<->)\s+(\S+)\s+(\S+)\s+(\S+)\s+(\S.*?)\s*$")
+# certificate status, dialback status (the last may hold a space: "Not used"). Prosody 13.0.1
+# prints the cells between "|" separators, as read on the stack scenario's hosts:
+# "| -->  | beta.example.test   | Succeeded  | Valid        | Not used     ".
+ROW = re.compile(r"(<--|-->|<->)\s*\|\s*(\S+)\s*\|\s*(\S+)\s*\|\s*(\S+)\s*\|\s*(\S.*?)\s*$")
 
 
 def _server(name):
