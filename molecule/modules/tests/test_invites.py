@@ -13,7 +13,7 @@ import time
 
 import pytest
 
-from conftest import EPHEMERAL, HOST, PROJECT, module_task, run_playbook
+from conftest import EPHEMERAL, PROJECT, module_task, run_playbook
 from invite_client import redeem, roster
 from xmpp_probe import can_login
 
