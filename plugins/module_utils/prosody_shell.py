@@ -20,21 +20,12 @@ import select
 import subprocess
 import time
 
-from ansible_collections.xmpp.stack.plugins.module_utils.lua import quote as lua_quote, value as lua_value
-from ansible_collections.xmpp.stack.plugins.module_utils.prosody_lines import (
-    COMMON_HELPERS,
-    MAX_LINE,
-    ProsodyError,
-    one_line,
-    staged_call,
-    wire_length,
-)
+from ansible_collections.xmpp.stack.plugins.module_utils.prosody_lines import ProsodyError, staged_call
 
-# The transport's own names, and those of the Lua side that code written before the split (the
-# invitations module, the tests' shell double) still imports from here.
+# The transport's names; the Lua side lives in prosody_lines and lua. ProsodyError is re-exported
+# because every module and test catches it from here.
 __all__ = ["Answer", "ProsodyShell", "ProsodyError", "common_argument_spec", "decode_json_result",
-           "explain_failure", "parse_answer", "run_in_session",
-           "COMMON_HELPERS", "MAX_LINE", "lua_quote", "lua_value", "one_line", "staged_call", "wire_length"]
+           "explain_failure", "parse_answer", "run_in_session"]
 
 # The marker is built by concatenation in Lua so that the echoed input line never contains it.
 _MARK_PREFIX = "XSTACK-MARK"

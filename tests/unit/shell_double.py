@@ -23,7 +23,7 @@ from ansible_collections.xmpp.stack.plugins.module_utils import (
     prosody_rooms,
     prosody_users,
 )
-from ansible_collections.xmpp.stack.plugins.module_utils.prosody_shell import MAX_LINE, staged_call, wire_length
+from ansible_collections.xmpp.stack.plugins.module_utils.prosody_lines import MAX_LINE, staged_call, wire_length
 from ansible_collections.xmpp.stack.plugins.modules import prosody_info
 
 _CALL = re.compile(r'^> xs_json_out = require"prosody\.util\.json"\.encode\((\w+)\((.*)\)\); return xs_page\(1\)$')
@@ -36,7 +36,7 @@ def defined_names(lines):
 
 # Every helper a module_utils file defines in its sessions.
 REAL_HELPERS = defined_names(prosody_users.HELPERS + prosody_rooms.HELPERS + prosody_modules.HELPERS
-                             + prosody_invites.HELPERS + [prosody_info.INFO_HELPER])
+                             + prosody_invites.HELPERS + [prosody_info.INFO_HELPER, prosody_info.COUNT_HELPER])
 # The helpers that change Prosody's state.
 WRITE_HELPERS = ("xs_user_apply", "xs_room_apply", "xs_module_sync", "xs_invite_create", "xs_invite_revoke")
 assert set(WRITE_HELPERS) <= REAL_HELPERS, "a write helper the code does not define: %s" % (

@@ -4,11 +4,11 @@ prosody_module and the admin-shell lines (module_utils/lua.py)."""
 import pytest
 
 from ansible_collections.xmpp.stack.plugins.module_utils import lua
-from ansible_collections.xmpp.stack.plugins.module_utils import prosody_modules, prosody_shell
+from ansible_collections.xmpp.stack.plugins.module_utils import prosody_lines, prosody_modules
 
 
 def test_the_shell_and_the_drop_in_writer_use_this_writer():
-    assert prosody_shell.lua_quote is lua.quote and prosody_shell.lua_value is lua.value
+    assert prosody_lines.lua_value is lua.value
     assert prosody_modules.lua_quote is lua.quote
 
 

@@ -14,10 +14,7 @@ COUNTS = {"accounts": 2, "roster_items": 3, "archived_messages": 7, "rooms": 1, 
 
 
 @pytest.fixture
-def shell(monkeypatch):
-    # The count helper is prosody_info's own, defined only when counts are asked for.
-    monkeypatch.setattr(shell_double, "REAL_HELPERS", shell_double.REAL_HELPERS
-                        | shell_double.defined_names([prosody_info.COUNT_HELPER]))
+def shell():
     return shell_double.RecordingShell({"xs_info": lambda args: INFO,
                                         "xs_storage_counts": lambda args: COUNTS})
 

@@ -5,6 +5,7 @@ import re
 
 import pytest
 
+from ansible_collections.xmpp.stack.plugins.module_utils import lua, prosody_lines
 from ansible_collections.xmpp.stack.plugins.module_utils import prosody_shell as ps
 
 FIXTURES = os.path.join(os.path.dirname(__file__), "fixtures")
@@ -24,7 +25,7 @@ def lua_unquote(literal):
     "unicode é ✓ 😀", "]] long-bracket end", "\\\"", "digits after escape \n123", "",
 ])
 def test_lua_quote_round_trips_and_stays_on_one_printable_line(value):
-    literal = ps.lua_quote(value)
+    literal = lua.quote(value)
     assert lua_unquote(literal) == value
     assert all(0x20 <= ord(ch) < 0x7F for ch in literal)
     assert "\n" not in literal and "\r" not in literal
@@ -32,20 +33,20 @@ def test_lua_quote_round_trips_and_stays_on_one_printable_line(value):
 
 def test_lua_quote_escapes_always_take_three_digits():
     # "\n1" must not become \101 (the letter e) in Lua.
-    assert ps.lua_quote("\n1") == '"\\0101"'
+    assert lua.quote("\n1") == '"\\0101"'
 
 
 def test_lua_value_renders_nested_structures():
-    assert ps.lua_value({"a": [1, True, None, "x"]}) == '{["a"]={1,true,nil,"x"}}'
-    assert ps.lua_value(1.5) == "1.5"
+    assert lua.value({"a": [1, True, None, "x"]}) == '{["a"]={1,true,nil,"x"}}'
+    assert lua.value(1.5) == "1.5"
     with pytest.raises(TypeError):
-        ps.lua_value(object())
+        lua.value(object())
     with pytest.raises(TypeError):
-        ps.lua_quote(5)
+        lua.quote(5)
 
 
 def test_one_line_joins_a_snippet():
-    assert ps.one_line("""
+    assert prosody_lines.one_line("""
         > function f()
           return 1
         end
@@ -150,9 +151,9 @@ def test_long_arguments_are_staged_in_lines_the_admin_socket_accepts():
     ops = [["create", "user%d" % i, {"salt": "0f8fad5b-d9cb-469f-a165-70867728950e", "iteration_count": 10000,
                                      "stored_key": "a" * 64, "server_key": "b" * 64}, "prosody:member", False]
            for i in range(1000)]
-    staging, final = ps.staged_call("xs_user_apply", ["example.test", ops][0:1] + [ops])
+    staging, final = prosody_lines.staged_call("xs_user_apply", ["example.test", ops][0:1] + [ops])
     assert staging[0] == "> xs_arg1 = {}"
-    assert all(ps.wire_length(line) <= ps.MAX_LINE for line in staging + [final])
+    assert all(prosody_lines.wire_length(line) <= prosody_lines.MAX_LINE for line in staging + [final])
     assert final == ('> xs_json_out = require"prosody.util.json".encode(xs_user_apply("example.test",xs_arg1)); '
                      'return xs_page(1)')
     # Every op is sent exactly once, in order.
@@ -162,15 +163,15 @@ def test_long_arguments_are_staged_in_lines_the_admin_socket_accepts():
 
 
 def test_short_calls_are_one_line():
-    assert ps.staged_call("xs_host_info", ["example.test"]) == (
+    assert prosody_lines.staged_call("xs_host_info", ["example.test"]) == (
         [], '> xs_json_out = require"prosody.util.json".encode(xs_host_info("example.test")); return xs_page(1)')
 
 
 def test_a_single_oversized_value_is_refused():
     with pytest.raises(ps.ProsodyError, match="too long for the admin shell"):
-        ps.staged_call("f", [["x" * 20000]])
+        prosody_lines.staged_call("f", [["x" * 20000]])
 
 
 def test_wire_length_counts_xml_escapes():
-    assert ps.wire_length('a"b') == 8  # &quot;
-    assert ps.wire_length("<&>'") == 4 + 3 + 4 + 3 + 5
+    assert prosody_lines.wire_length('a"b') == 8  # &quot;
+    assert prosody_lines.wire_length("<&>'") == 4 + 3 + 4 + 3 + 5

@@ -12,7 +12,8 @@ import pytest
 
 from ansible_collections.xmpp.stack.plugins.module_utils import prosody_users as pu
 from ansible_collections.xmpp.stack.plugins.module_utils import scram
-from ansible_collections.xmpp.stack.plugins.module_utils.prosody_shell import ProsodyError, lua_quote
+from ansible_collections.xmpp.stack.plugins.module_utils.lua import quote as lua_quote
+from ansible_collections.xmpp.stack.plugins.module_utils.prosody_shell import ProsodyError
 from ansible_collections.xmpp.stack.plugins.modules import prosody_user
 
 from shell_double import ModuleStandIn, RecordingShell

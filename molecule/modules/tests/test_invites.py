@@ -59,13 +59,17 @@ def create(**args):
 
 def test_an_account_invitation_is_redeemed_once(address, cafile, accounts, host):
     invitation, = create(host=DOMAIN, role="prosody:member")
-    assert invitation["uri"] == "xmpp:%s?register;preauth=%s" % (DOMAIN, invitation["token"])
-    assert invitation["token"] in invite_tokens(host)
+    uri_ok = invitation["uri"] == "xmpp:%s?register;preauth=%s" % (DOMAIN, invitation["token"])
+    assert uri_ok, "the xmpp: URI is not the account invitation's"
+    # Booleans with fixed messages: a failed assertion never prints a token.
+    listed = invitation["token"] in invite_tokens(host)
+    assert listed, "the new invitation is not in invite list"
     jid, password = accounts("invited"), secrets.token_urlsafe(16)
     assert redeem(jid, password, invitation["token"], address, cafile) == "logged-in"
     assert can_login(jid, password, address, cafile)
     # Used: Prosody removed it, and a second person cannot use it.
-    assert invitation["token"] not in invite_tokens(host)
+    listed = invitation["token"] in invite_tokens(host)
+    assert not listed, "a redeemed invitation is still listed"
     assert redeem(accounts("second"), password, invitation["token"], address, cafile) == "preauth:forbidden"
 
 
@@ -92,7 +96,8 @@ def test_an_expired_invitation_is_refused(address, cafile, accounts, host):
     assert [i["expired"] for i in listed["invitations"] if i["token"] == invitation["token"]] == [True]
     revoked = module_task(MODULE, {"action": "revoke_expired", "host": DOMAIN})
     assert revoked["changed"] and len(revoked["revoked"]) >= 1
-    assert invitation["token"] not in str(revoked)
+    leaked = invitation["token"] in str(revoked)
+    assert not leaked, "the module returned a revoked token"
     again = module_task(MODULE, {"action": "revoke_expired", "host": DOMAIN})
     assert not again["changed"]
 
@@ -101,7 +106,8 @@ def test_a_revoked_invitation_is_refused(address, cafile, accounts, host):
     invitation, = create(host=DOMAIN)
     revoked = module_task(MODULE, {"action": "revoke", "host": DOMAIN, "tokens": [invitation["token"]]})
     assert revoked["changed"]
-    assert invitation["token"] not in invite_tokens(host)
+    listed = invitation["token"] in invite_tokens(host)
+    assert not listed, "a revoked invitation is still listed"
     assert redeem(accounts("revoked"), secrets.token_urlsafe(16), invitation["token"], address, cafile) == "preauth:forbidden"
     # Revoking it again changes nothing.
     assert not module_task(MODULE, {"action": "revoke", "host": DOMAIN, "tokens": [invitation["token"]]})["changed"]
@@ -111,7 +117,8 @@ def test_a_contact_invitation_makes_mutual_contacts(address, cafile, accounts):
     inviter, inviter_password = accounts("inviter"), secrets.token_urlsafe(16)
     make_account(inviter, inviter_password)
     invitation, = create(type="contact", jid=inviter)
-    assert invitation["uri"].startswith("xmpp:%s?roster;preauth=" % inviter)
+    uri_ok = invitation["uri"].startswith("xmpp:%s?roster;preauth=" % inviter)
+    assert uri_ok, "the xmpp: URI is not the contact invitation's"
     newcomer, password = accounts("friend"), secrets.token_urlsafe(16)
     assert redeem(newcomer, password, invitation["token"], address, cafile) == "logged-in"
     assert roster(newcomer, password, address, cafile).get(inviter) == "both"
@@ -137,7 +144,8 @@ def test_check_mode_creates_no_invitation(host):
     assert result["changed"] and result["invitations"] == []
     assert result["planned"] == {"type": "account", "jid": DOMAIN, "count": 3, "expires_after": None}
     assert result["diff"]["after"]["pending"] == result["diff"]["before"]["pending"] + 3
-    assert invite_tokens(host) == before
+    unchanged = invite_tokens(host) == before
+    assert unchanged, "check mode changed the pending invitations"
 
 
 def test_bad_input_changes_nothing(host):
@@ -148,7 +156,8 @@ def test_bad_input_changes_nothing(host):
     assert result["failed"] and "alice@example.test exists already" in result["msg"]
     result = module_task(MODULE, {"host": "conference.example.test"})
     assert result["failed"] and "not a VirtualHost" in result["msg"]
-    assert invite_tokens(host) == before
+    unchanged = invite_tokens(host) == before
+    assert unchanged, "a refused invitation changed the pending invitations"
 
 
 def test_the_playbook_gives_links_only_to_the_admin(address, cafile, accounts, host):
