@@ -15,6 +15,10 @@ if [ -z "${MOLECULE_CONTROLLER:-}" ] && [ "$1" = "${TARBALL_SCENARIO:-}" ]; then
 fi
 export PATH="$PWD/.venv/bin:$PATH" ANSIBLE_FORCE_COLOR=0 PY_COLORS=0
 scenario=$1 keep=${2:-}
+# Hosts are named by scenario: two runs of one scenario on one machine would share containers, so
+# the second waits for the first.
+exec 9>"${TMPDIR:-/tmp}/xmpp-stack-molecule-$scenario.lock"
+flock 9
 log_dir=artifacts/molecule/$scenario
 mkdir -p "$log_dir"
 say() { printf '\033[1m[molecule %s]\033[0m %s\n' "$scenario" "$*"; }
