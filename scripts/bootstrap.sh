@@ -21,6 +21,16 @@ fi
 # Ansible finds this checkout as the collection xmpp.stack through .cache/collections.
 mkdir -p .cache/collections/ansible_collections/xmpp
 ln -sfn ../../../.. .cache/collections/ansible_collections/xmpp/stack
+# ansible-lint also looks in the user's and the system's collection paths: an installed copy of
+# xmpp.stack there (a tarball tried by hand) would be linted instead of this checkout. Say so, and
+# leave the admin's files alone.
+for stale in "$HOME/.ansible/collections/ansible_collections/xmpp/stack" \
+             /usr/share/ansible/collections/ansible_collections/xmpp/stack; do
+  if [ -e "$stale" ]; then
+    say "an installed copy of xmpp.stack at $stale would shadow this checkout in ansible-lint: remove it"
+    exit 1
+  fi
+done
 # The whole output first, then its first line: `| head -1` closed the pipe while ansible was still
 # writing, and ansible printed a Broken pipe traceback into every `make`.
 version=$(.venv/bin/ansible --version)
