@@ -305,7 +305,10 @@ def _components(v, t, url_options):
                     "http_file_share_size_limit": _int(v["prosody_upload_size_limit"]),
                     "http_file_share_expires_after": v["prosody_upload_expires_after"],
                     "http_file_share_daily_quota": _int(v["prosody_upload_daily_quota"]),
+                    "http_file_share_global_quota": _int(v["prosody_upload_global_quota"]),
                     "modules_enabled": [], "modules_disabled": []}
+            if not opts["http_file_share_global_quota"]:
+                del opts["http_file_share_global_quota"]
             opts.update(url_options[host]["upload"])
             out.append({"name": names["upload"], "type": "http_file_share", "options": opts})
         if "proxy65" in names:

@@ -148,3 +148,13 @@ def test_the_model_does_not_change_its_input():
     before = yaml.safe_dump(values)
     pc.prosody_config(values, TABLES)
     assert yaml.safe_dump(values) == before
+
+
+def test_upload_global_quota_beside_the_daily_one_and_none_at_zero():
+    def upload(**overrides):
+        return next(c["options"] for c in model(**overrides)["config"]["components"]
+                    if c["type"] == "http_file_share")
+    assert upload()["http_file_share_daily_quota"] == DEFAULTS["prosody_upload_daily_quota"]
+    assert upload()["http_file_share_global_quota"] == DEFAULTS["prosody_upload_global_quota"] == 10737418240
+    assert upload(prosody_upload_global_quota=1048576)["http_file_share_global_quota"] == 1048576
+    assert "http_file_share_global_quota" not in upload(prosody_upload_global_quota=0)

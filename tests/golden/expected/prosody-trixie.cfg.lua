@@ -109,6 +109,7 @@ Component "upload.trixie.example.test" "http_file_share"
 	http_file_share_size_limit = 52428800
 	http_file_share_expires_after = "7d"
 	http_file_share_daily_quota = 1073741824
+	http_file_share_global_quota = 10737418240
 	modules_enabled = { }
 	modules_disabled = { }
 
@@ -133,6 +134,7 @@ Component "upload.ldap.trixie.example.test" "http_file_share"
 	http_file_share_size_limit = 52428800
 	http_file_share_expires_after = "7d"
 	http_file_share_daily_quota = 1073741824
+	http_file_share_global_quota = 10737418240
 	modules_enabled = { }
 	modules_disabled = { }
 

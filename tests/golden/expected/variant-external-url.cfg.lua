@@ -102,6 +102,7 @@ Component "upload.c.example.test" "http_file_share"
 	http_file_share_size_limit = 1048576
 	http_file_share_expires_after = "7d"
 	http_file_share_daily_quota = 1073741824
+	http_file_share_global_quota = 10737418240
 	modules_enabled = { }
 	modules_disabled = { }
 	http_external_url = "https://proxy.example.com/"
@@ -117,6 +118,7 @@ Component "upload.d.example.test" "http_file_share"
 	http_file_share_size_limit = 1048576
 	http_file_share_expires_after = "7d"
 	http_file_share_daily_quota = 1073741824
+	http_file_share_global_quota = 10737418240
 	modules_enabled = { }
 	modules_disabled = { }
 	http_external_url = "http://d-proxy.example.com:8080/xmpp/"

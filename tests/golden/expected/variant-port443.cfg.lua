@@ -114,6 +114,7 @@ Component "upload.a.example.test" "http_file_share"
 	http_file_share_size_limit = 52428800
 	http_file_share_expires_after = "7d"
 	http_file_share_daily_quota = 1073741824
+	http_file_share_global_quota = 10737418240
 	modules_enabled = { }
 	modules_disabled = { }
 	http_external_url = "https://upload.a.example.test/"
@@ -134,6 +135,7 @@ Component "upload.b.example.test" "http_file_share"
 	http_file_share_size_limit = 52428800
 	http_file_share_expires_after = "7d"
 	http_file_share_daily_quota = 1073741824
+	http_file_share_global_quota = 10737418240
 	modules_enabled = { }
 	modules_disabled = { }
 	http_external_url = "https://chat.example.com/b/"

@@ -103,6 +103,7 @@ Component "upload.alpha.example.test" "http_file_share"
 	http_file_share_size_limit = 52428800
 	http_file_share_expires_after = "7d"
 	http_file_share_daily_quota = 1073741824
+	http_file_share_global_quota = 10737418240
 	modules_enabled = { }
 	modules_disabled = { }
 
