@@ -8,7 +8,7 @@ LONGEST := stack backup prosody certbot
 SCENARIOS ?= $(LONGEST) $(filter-out $(LONGEST),$(shell ls -d molecule/*/molecule.yml 2>/dev/null | cut -d/ -f2))
 export PATH := $(CURDIR)/$(VENV):$(PATH)
 
-.PHONY: demo test bootstrap testbed lint docs sanity unit molecule build tarball clean clean-all
+.PHONY: demo test bootstrap testbed lint docs sanity unit molecule build tarball clean clean-all bench-load
 
 bootstrap:
 	@scripts/bootstrap.sh
@@ -62,6 +62,14 @@ MOLECULE_JOBS ?= 2
 molecule: bootstrap testbed
 	@echo "== molecule: $(SCENARIOS) ($(MOLECULE_JOBS) at a time) =="
 	@scripts/molecule-all.sh $(MOLECULE_JOBS) $(SCENARIOS)
+
+# The load benchmark (bench/load.py; never part of `make test`): Debian's Tsung on this machine
+# against our Prosody and Debian's stock one on two throwaway test hosts. BENCH_LOAD_ARGS passes
+# options, e.g. BENCH_LOAD_ARGS="--users 2000"; figures and Tsung's logs in artifacts/bench/load/.
+bench-load: bootstrap testbed
+	@command -v tsung >/dev/null || { apt-get update -qq && \
+	  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq tsung >/dev/null; }
+	@python bench/load.py $(BENCH_LOAD_ARGS)
 
 clean:
 	@scripts/testbed.sh clean

@@ -1,0 +1,438 @@
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Benchmark: the deployed Prosody under many real clients, beside Debian's stock Prosody.
+
+Two throwaway Debian 13 hosts of the test bed's image, in the same run:
+  ours   the prosody role with its defaults (bench/load/site.yml), VirtualHost bench.test;
+  stock  Debian's prosody package and configuration, only the VirtualHost renamed to bench.test.
+Both get the same N accounts through prosody_user (one task). Tsung (Debian's `tsung`, 1.7) on
+this machine then drives each host in turn: every simulated user connects, STARTTLS, SCRAM
+(SCRAM-SHA-256 on ours; stock stores SHA-1 keys, so SCRAM-SHA-1 there), binds, fetches its roster,
+sends presence, then sends one-to-one messages to other online users at a fixed total rate (every
+tenth user on ours also joins one of N/100 MUC rooms and talks there: stock has no MUC
+component). Tsung 1.7 has no SCRAM of its own: its XMPP plugin sends our <auth>/<response> as raw
+stanzas and the SCRAM client proof is computed by an Erlang expression in the scenario (crypto).
+
+While Tsung runs, this script samples the Prosody process on the host every few seconds
+(established c2s connections, RSS, CPU time) and Tsung's per-message delivery latencies (stamped
+messages: send by one user to receipt by the other, through the server, one clock). It prints per
+load: sessions held, login rate, p50/p99/max delivery time, RSS growth per session, CPU, errors,
+and the largest session count at which every window's p99 stayed under 100 ms.
+
+Runs: `equal` = both hosts at the same small load (default 800 users, 500 msg/s: stock's service
+runs with systemd's default 1024 open files); `full` = both hosts at N users (default 10,000) at
+the same per-user message rate. Usage: .venv/bin/python bench/load.py [--users N] [--rate R] ...
+or `make bench-load`. Not part of `make test`; needs `make bootstrap testbed` and `tsung`.
+Everything it made (containers, network, accounts file, Tsung logs outside artifacts/) is removed
+at the end; the figures and Tsung's logs stay in artifacts/bench/load/.
+"""
+
+from __future__ import annotations
+
+import argparse
+import glob
+import json
+import math
+import os
+import re
+import secrets
+import shutil
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from xml.sax.saxutils import quoteattr
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+LOGS = os.path.join(ROOT, "artifacts", "bench", "load")
+NETWORK = "bench-load"
+HOSTS = {"ours": "bench-ours", "stock": "bench-stock"}
+IMAGE = "xmpp-stack/debian:trixie"
+DOMAIN = "bench.test"
+ENV = dict(os.environ, PATH=os.path.join(ROOT, ".venv", "bin") + os.pathsep + os.environ["PATH"],
+           ANSIBLE_FORCE_COLOR="0", ANSIBLE_ROLES_PATH=os.path.join(ROOT, "roles"),
+           ANSIBLE_COLLECTIONS_PATH=os.path.join(ROOT, ".cache", "collections") + os.pathsep
+           + os.path.join(ROOT, ".venv", "lib", "python3.11", "site-packages"),
+           ANSIBLE_PIPELINING="1", ANSIBLE_CONFIG=os.path.join(ROOT, "ansible.cfg"))
+
+
+def sh(*argv, stdin=None, check=True):
+    return subprocess.run(argv, input=stdin, capture_output=True, text=True, check=check).stdout
+
+
+def on_host(name, script):
+    return sh("docker", "exec", name, "bash", "-c", script)
+
+
+def start_hosts():
+    """Both hosts from the test bed's image, with the flags of molecule/_shared/tasks/start_host.yml."""
+    cleanup()
+    sh("docker", "network", "create", NETWORK)
+    for name in HOSTS.values():
+        sh("docker", "run", "-d", "--name", name, "--hostname", name, "--network", NETWORK,
+           "--cap-add", "SYS_ADMIN", "--security-opt", "seccomp=unconfined", "--cgroupns=host",
+           "-v", "/sys/fs/cgroup/systemd:/sys/fs/cgroup/systemd:rw", "--tmpfs", "/run",
+           "--tmpfs", "/run/lock", "--tmpfs", "/tmp", "--stop-signal", "SIGRTMIN+3",
+           "--sysctl", "net.ipv4.ip_unprivileged_port_start=1024", "--add-host", "aptcache:host-gateway",
+           "-e", "container=docker", "--label", "xmpp-stack.testhost=bench-load", IMAGE, "/sbin/init")
+    for name in HOSTS.values():
+        on_host(name, "systemctl is-system-running --wait >/dev/null || true")
+
+
+def cleanup():
+    for name in HOSTS.values():
+        subprocess.run(["docker", "rm", "-f", name], capture_output=True, check=False)
+    subprocess.run(["docker", "network", "rm", NETWORK], capture_output=True, check=False)
+
+
+def converge(work, users, rev=None):
+    """bench/load/site.yml: our role on one host, stock Prosody on the other, accounts on both.
+
+    rev: a git revision to take the collection from (exported into the work directory) instead
+    of the working tree."""
+    env = dict(ENV)
+    if rev:
+        target = os.path.join(work, "collection", "ansible_collections", "xmpp", "stack")
+        os.makedirs(target)
+        archive = subprocess.run(["git", "archive", rev], cwd=ROOT, capture_output=True, check=True).stdout
+        subprocess.run(["tar", "-x", "-C", target], input=archive, check=True)
+        env["ANSIBLE_COLLECTIONS_PATH"] = os.path.join(work, "collection") + os.pathsep + ENV["ANSIBLE_COLLECTIONS_PATH"]
+        env["ANSIBLE_ROLES_PATH"] = os.path.join(target, "roles")
+    inventory = {"all": {"children": {
+        "ours": {"hosts": {HOSTS["ours"]: {}}, "vars": {
+            "prosody_virtual_hosts": [{"name": DOMAIN}],
+            "prosody_selfsigned_ca_dir": os.path.join(work, "ca"),
+            "prosody_unbound_transparent_zones": ["test"]}},
+        "stock": {"hosts": {HOSTS["stock"]: {}}}},
+        "vars": {"ansible_connection": "community.docker.docker", "ansible_python_interpreter": "/usr/bin/python3"}}}
+    with open(os.path.join(work, "inventory.json"), "w", encoding="utf-8") as out:
+        json.dump(inventory, out)
+    # The passwords reach Ansible in a 0600 file of the work directory, never on a command line.
+    with open(os.open(os.path.join(work, "users.json"), os.O_WRONLY | os.O_CREAT, 0o600), "w",
+              encoding="utf-8") as out:
+        json.dump({"bench_users": [{"name": u, "password": p} for u, p in users]}, out)
+    start = time.monotonic()
+    with open(os.path.join(LOGS, "converge.log"), "w", encoding="utf-8") as log:
+        done = subprocess.run(["ansible-playbook", "-i", os.path.join(work, "inventory.json"),
+                               "-e", "@" + os.path.join(work, "users.json"),
+                               os.path.join(ROOT, "bench", "load", "site.yml")],
+                              cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT, check=False)
+    if done.returncode != 0:
+        sys.exit("converge failed, see " + os.path.join(LOGS, "converge.log"))
+    return time.monotonic() - start
+
+
+def address(name):
+    return sh("docker", "inspect", "-f", "{{range .NetworkSettings.Networks}}{{.IPAddress}}{{end}}", name).strip()
+
+
+# SCRAM (RFC 5802) in the Erlang of Tsung's eval dynvars: first the client-first message, then
+# the client-final one from the server's challenge. H is sha256 or sha (SHA-1).
+SCRAM_FIRST = ('fun({_P,D}) -> {ok,U}=ts_dynvars:lookup(user,D), {ok,N}=ts_dynvars:lookup(cnonce,D), '
+               'base64:encode(iolist_to_binary(["n,,n=",U,",r=",N])) end.')
+SCRAM_FINAL = (
+    'fun({_P,D}) -> {ok,U}=ts_dynvars:lookup(user,D), {ok,P}=ts_dynvars:lookup(pass,D), '
+    '{ok,N}=ts_dynvars:lookup(cnonce,D), {ok,C}=ts_dynvars:lookup(challenge,D), H=%s, '
+    'SF=base64:decode(C), F=[list_to_tuple(binary:split(X,<<"=">>)) || X <- binary:split(SF,<<",">>,[global])], '
+    '{_,R}=lists:keyfind(<<"r">>,1,F), {_,S}=lists:keyfind(<<"s">>,1,F), {_,I}=lists:keyfind(<<"i">>,1,F), '
+    'SP=crypto:pbkdf2_hmac(H,iolist_to_binary(P),base64:decode(S),binary_to_integer(I),byte_size(crypto:hash(H,<<>>))), '
+    'CK=crypto:mac(hmac,H,SP,<<"Client Key">>), CF=iolist_to_binary(["c=biws,r=",R]), '
+    'AM=iolist_to_binary(["n=",U,",r=",N,",",SF,",",CF]), '
+    'Proof=crypto:exor(CK,crypto:mac(hmac,H,crypto:hash(H,CK),AM)), '
+    'base64:encode(iolist_to_binary([CF,",p=",base64:encode(Proof)])) end.')
+
+
+def tsung_config(path, server, users_csv, users, rate, arrival, steady, muc, sha):
+    """One Tsung scenario: `users` arrive at `arrival`/s, each sends a chat every users/rate s.
+
+    The arrival phase is longer than users/arrival (maxnumber stops it), so that a launcher slowed
+    by a busy machine still starts every user."""
+    think = users / rate
+    loops = max(2, math.ceil((users / arrival + steady) / think))
+    mech, alg = ("SCRAM-SHA-256", "sha256") if sha == "SHA-256" else ("SCRAM-SHA-1", "sha")
+
+    def raw(data, regexp, dyn=""):
+        return ('<request subst="true">%s<jabber type="raw" ack="parse" regexp=%s data=%s/></request>'
+                % (dyn, quoteattr(regexp), quoteattr(data)))
+    features = '<request><jabber type="connect" ack="parse" regexp="&lt;/stream:features&gt;"/></request>'
+    muc_part = ""
+    if muc:
+        # Every tenth user (random) joins one of users/100 rooms and talks there once per loop.
+        muc_part = ('<setdynvars sourcetype="random_number" start="1" end="10"><var name="muc"/></setdynvars>'
+                    '<setdynvars sourcetype="random_number" start="1" end="%d"><var name="room"/></setdynvars>'
+                    % max(1, users // 100))
+    muc_join = ('<if var="muc" eq="1"><request subst="true"><jabber type="muc:join" ack="local" room="room%%_room%%" '
+                'nick="%%_user%%"/></request></if>') if muc else ""
+    muc_talk = ('<if var="muc" eq="1"><request subst="true"><jabber type="muc:chat" ack="no_ack" size="32" '
+                'room="room%%_room%%"/></request></if>') if muc else ""
+    xml = f"""<?xml version="1.0"?>
+<!DOCTYPE tsung SYSTEM "/usr/share/tsung/tsung-1.0.dtd">
+<tsung loglevel="warning" backend="fullstats">
+<clients><client host="localhost" use_controller_vm="true" maxusers="{users + 10}"/></clients>
+<servers><server host="{server}" port="5222" type="tcp"/></servers>
+<load><arrivalphase phase="1" duration="{math.ceil(users / arrival * 1.5) + 5}" unit="second">
+<users maxnumber="{users}" arrivalrate="{arrival}" unit="second"/></arrivalphase></load>
+<options>
+<option type="ts_jabber" name="global_number" value="{users}"/>
+<option type="ts_jabber" name="domain" value="{DOMAIN}"/>
+<option type="ts_jabber" name="muc_service" value="conference.{DOMAIN}"/>
+<option name="file_server" id="userdb" value="{users_csv}"/>
+</options>
+<sessions><session probability="100" name="xmpp" type="ts_jabber" bidi="true">
+<setdynvars sourcetype="file" fileid="userdb" delimiter=";" order="iter"><var name="user"/><var name="pass"/></setdynvars>
+<setdynvars sourcetype="random_string" length="24"><var name="cnonce"/></setdynvars>
+{muc_part}
+<transaction name="login">
+<request subst="true"><jabber type="connect" ack="parse" regexp="&lt;/stream:features&gt;">
+<xmpp_authenticate username="%%_user%%" passwd="%%_pass%%"/></jabber></request>
+<request><jabber type="starttls" ack="bidi_ack"/></request>
+{features}
+<setdynvars sourcetype="eval" code={quoteattr(SCRAM_FIRST)}><var name="auth1"/></setdynvars>
+{raw(f"<auth xmlns='urn:ietf:params:xml:ns:xmpp-sasl' mechanism='{mech}'>%%_auth1%%</auth>", "</challenge>",
+     '<dyn_variable name="challenge" re="&lt;challenge[^&gt;]*&gt;([^&lt;]*)&lt;"/>')}
+<setdynvars sourcetype="eval" code={quoteattr(SCRAM_FINAL % alg)}><var name="auth2"/></setdynvars>
+{raw("<response xmlns='urn:ietf:params:xml:ns:xmpp-sasl'>%%_auth2%%</response>", "<success|<failure")}
+{features}
+<request><jabber type="auth_sasl_bind" ack="local"/></request>
+<request><jabber type="auth_sasl_session" ack="local"/></request>
+<request><jabber type="iq:roster:get" ack="local"/></request>
+</transaction>
+<request><jabber type="presence:initial" ack="no_ack"/></request>
+{muc_join}
+<for from="1" to="{loops}" incr="1" var="i">
+<thinktime value="{think:.3f}" random="true"/>
+<request><jabber type="chat" ack="no_ack" size="64" destination="online" stamped="true"/></request>
+{muc_talk}
+</for>
+<request><jabber type="presence:final" ack="no_ack"/></request>
+<request><jabber type="close" ack="no_ack"/></request>
+</session></sessions>
+</tsung>
+"""
+    with open(path, "w", encoding="utf-8") as out:
+        out.write(xml)
+    return loops * think + users / arrival
+
+
+# Before each run: a fresh Prosody process (its RSS is the run's baseline) and no messages left
+# over in offline storage or archives from an earlier run (offline ones would be delivered at
+# login and counted as late).
+FRESH = ("systemctl stop prosody && rm -rf /var/lib/prosody/bench%2etest/offline "
+         "/var/lib/prosody/bench%2etest/archive* && systemctl start prosody && "
+         "for i in $(seq 60); do prosodyctl shell server version >/dev/null 2>&1 && exit 0; sleep 1; done; exit 1")
+# Lines Prosody logged at level error: stock writes them to prosody.err, ours to the journal.
+ERRORS = ("{ cat /var/log/prosody/prosody.err 2>/dev/null; "
+          "journalctl -q -o cat -u prosody 2>/dev/null | grep -E '^\\S+\\s+error\\s'; } | wc -l")
+PROBE = ("pid=$(systemctl show -p MainPID --value prosody); "
+         "echo $(ss -Htn state established '( sport = :5222 )' | wc -l) "
+         "$(awk '/VmRSS/ {print $2}' /proc/$pid/status) "
+         "$(awk '{print $14+$15}' /proc/$pid/stat) $(getconf CLK_TCK)")
+
+
+class Sampler(threading.Thread):
+    """Every few seconds: the host's c2s connections, Prosody's RSS and CPU, new Tsung latencies."""
+
+    def __init__(self, host, fullstats, period=3.0):
+        super().__init__(daemon=True)
+        self.host, self.fullstats, self.period = host, fullstats, period
+        self.rows = []   # (t, sessions, rss_kib, cpu_seconds, [latencies ms])
+        self.stop = threading.Event()
+        self.offset = 0
+
+    def latencies(self):
+        # Tsung writes into a dated directory below the one it is given.
+        found = glob.glob(os.path.join(self.fullstats, "*", "tsung-fullstats.log"))
+        if not found:
+            return []
+        with open(found[0], encoding="utf-8", errors="replace") as f:
+            f.seek(self.offset)
+            text = f.read()
+        cut = text.rfind("\n") + 1
+        self.offset += len(text[:cut].encode())
+        found = []
+        for block in re.findall(r"\{sample,xmpp_msg_latency,(\[[^\]]*\]|[0-9.e+-]+)\}", text[:cut]):
+            found += [float(v) for v in block.strip("[]").split(",") if v]
+        return found
+
+    def run(self):
+        while not self.stop.wait(self.period):
+            self.sample()
+        self.sample()
+
+    def sample(self):
+        try:
+            sessions, rss, ticks, hz = on_host(self.host, PROBE).split()
+        except (subprocess.CalledProcessError, ValueError):
+            return
+        self.rows.append((time.monotonic(), int(sessions), int(rss), int(ticks) / int(hz), self.latencies()))
+
+
+def pct(values, p):
+    if not values:
+        return float("nan")
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, max(0, math.ceil(p / 100 * len(ordered)) - 1))]
+
+
+def tsung_counts(logdir):
+    """From tsung.log: every error counter's total and the number of finished login transactions.
+
+    Counter lines are `stats: NAME COUNT TOTAL`; sample lines `stats: NAME COUNT MEAN STDDEV MAX
+    MIN MEAN_SO_FAR COUNT_SO_FAR`. Tsung counts a session whose expected reply never came (a
+    timeout, a refused connection) as error_*, and a <match> abort as match."""
+    errors, logins = {}, 0
+    with open(os.path.join(logdir, "tsung.log"), encoding="utf-8") as f:
+        for line in f:
+            parts = line.split()
+            if len(parts) == 4 and parts[0] == "stats:" and (parts[1].startswith("error_") or parts[1] == "match"):
+                errors[parts[1]] = int(float(parts[3]))
+            elif len(parts) == 9 and parts[:2] == ["stats:", "tr_login"]:
+                logins = int(parts[8])
+    return errors, logins
+
+
+def run_load(label, host, users_csv, users, rate, arrival, steady, sha, work):
+    logdir = os.path.join(LOGS, label)
+    shutil.rmtree(logdir, ignore_errors=True)
+    os.makedirs(logdir)
+    config = os.path.join(work, label + ".xml")
+    expected = tsung_config(config, address(host), users_csv, users, rate, arrival, steady,
+                            muc=(host == HOSTS["ours"]), sha=sha)
+    shutil.copy(config, logdir)
+    on_host(host, FRESH)
+    errors_before = int(on_host(host, ERRORS))
+    before = Sampler(host, "")
+    before.sample()
+    base = before.rows[-1]
+    sampler = Sampler(host, os.path.join(work, "tsung-" + label))
+    start = time.monotonic()
+    sampler.start()
+    # Tsung makes a dated directory below -l; its files are moved to logdir afterwards.
+    with open(os.path.join(logdir, "tsung.out"), "w", encoding="utf-8") as out:
+        done = subprocess.run(["bash", "-c", 'ulimit -n 20000 && exec tsung -f "$0" -l "$1" start',
+                               config, os.path.join(work, "tsung-" + label)],
+                              stdout=out, stderr=subprocess.STDOUT, timeout=expected + 600, check=False)
+    sampler.stop.set()
+    sampler.join()
+    elapsed = time.monotonic() - start
+    tail = sampler.latencies()   # what Tsung wrote after the last sample
+    dated = os.path.join(work, "tsung-" + label)
+    for sub in os.listdir(dated):
+        for name in os.listdir(os.path.join(dated, sub)):
+            shutil.move(os.path.join(dated, sub, name), os.path.join(logdir, name))
+    shutil.rmtree(dated)
+    rows = sampler.rows
+    peak = max(rows, key=lambda r: r[1])
+    all_lat = [v for r in rows for v in r[4]] + tail
+    # Steady state: rows from when the sessions first reached 98 % of their peak until they fell again.
+    steady_rows = [r for r in rows if r[1] >= 0.98 * peak[1]]
+    steady_lat = [v for r in steady_rows for v in r[4]]
+    t0, t1 = (steady_rows[0][0], steady_rows[-1][0]) if steady_rows else (start, start)
+    cpu = (steady_rows[-1][3] - steady_rows[0][3]) / (t1 - t0) * 100 if t1 > t0 else float("nan")
+    # The largest session count such that every window (sample period) up to it had p99 < 100 ms.
+    held_under = 0
+    for r in rows:
+        if len(r[4]) >= 20 and pct(r[4], 99) >= 100:
+            break
+        held_under = max(held_under, r[1])
+    errors, logins = tsung_counts(logdir)
+    # Login rate: sessions held at the peak over the time it took to get there.
+    ramp = steady_rows[0][0] - start if steady_rows else 0
+    result = {
+        "label": label, "users": users, "rate": rate, "wall_s": round(elapsed, 1),
+        "sessions_peak": peak[1], "logins": logins, "login_rate": round(peak[1] / ramp, 1) if ramp > 0 else None,
+        "messages": len(all_lat), "steady_messages": len(steady_lat), "steady_s": round(t1 - t0, 1),
+        "p50_ms": round(pct(steady_lat, 50), 2), "p99_ms": round(pct(steady_lat, 99), 2),
+        "max_ms": round(max(steady_lat), 2) if steady_lat else None,
+        "p99_all_ms": round(pct(all_lat, 99), 2),
+        "rss_base_mib": round(base[2] / 1024, 1), "rss_peak_mib": round(peak[2] / 1024, 1),
+        "rss_per_session_kib": round((peak[2] - base[2]) / peak[1], 1) if peak[1] else None,
+        "cpu_steady_pct": round(cpu, 1), "cpu_total_s": round(rows[-1][3] - base[3], 1),
+        "prosody_err_lines": int(on_host(host, ERRORS)) - errors_before, "tsung_errors": errors,
+        "largest_sessions_p99_under_100ms": held_under, "tsung_rc": done.returncode,
+    }
+    with open(os.path.join(logdir, "result.json"), "w", encoding="utf-8") as out:
+        json.dump({"result": result, "samples": [r[:4] + (len(r[4]), round(pct(r[4], 99), 2)) for r in rows]},
+                  out, indent=1)
+    return result
+
+
+ROWS = [("sessions held (peak)", "sessions_peak"), ("login rate (sessions/s to 98 % of peak)", "login_rate"),
+        ("delivery p50 ms (steady)", "p50_ms"), ("delivery p99 ms (steady)", "p99_ms"),
+        ("delivery max ms (steady)", "max_ms"), ("messages measured (steady)", "steady_messages"),
+        ("Prosody RSS MiB at peak", "rss_peak_mib"), ("RSS growth per session KiB", "rss_per_session_kib"),
+        ("Prosody CPU % (steady, of one core)", "cpu_steady_pct"), ("Prosody CPU s (whole run)", "cpu_total_s"),
+        ("largest sessions with p99 < 100 ms", "largest_sessions_p99_under_100ms"),
+        ("prosody.err new lines", "prosody_err_lines")]
+
+
+def table(title, ours, stock):
+    print("\n" + title)
+    print("  %-42s %12s %12s %8s" % ("", "ours", "stock", "ratio"))
+    for text, key in ROWS:
+        a, b = ours.get(key), stock.get(key)
+        ratio = "%.2f" % (a / b) if isinstance(a, (int, float)) and isinstance(b, (int, float)) and b else "-"
+        print("  %-42s %12s %12s %8s" % (text, a, b, ratio))
+    print("  %-42s %12s %12s" % ("Tsung errors", ours["tsung_errors"] or 0, stock["tsung_errors"] or 0))
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.split("\n", maxsplit=1)[0])
+    parser.add_argument("--users", type=int, default=10000, help="sessions of the full run")
+    parser.add_argument("--equal-users", type=int, default=800, help="sessions of the equal-load run (0: skip)")
+    parser.add_argument("--rate", type=float, default=500, help="one-to-one messages per second at full size")
+    parser.add_argument("--arrival", type=float, default=100, help="new sessions per second")
+    parser.add_argument("--steady", type=float, default=60, help="seconds with every session up")
+    parser.add_argument("--sides", nargs="+", choices=("ours", "stock"), default=("ours", "stock"),
+                        help="development: measure only these hosts")
+    parser.add_argument("--keep", action="store_true", help="leave the hosts running")
+    parser.add_argument("--rev", help="deploy the collection of this git revision instead of the working tree")
+    parser.add_argument("--reuse", metavar="DIR", help="development: keep the work directory DIR and, when it "
+                        "holds accounts from an earlier --keep run, skip the set-up")
+    args = parser.parse_args()
+    if not shutil.which("tsung"):
+        sys.exit("tsung is missing: apt-get install tsung (Debian's Tsung 1.7)")
+    os.makedirs(LOGS, exist_ok=True)
+    began = time.monotonic()
+    work = args.reuse or tempfile.mkdtemp(prefix="bench-load-")
+    csv = os.path.join(work, "users.csv")
+    try:
+        if not (args.reuse and os.path.exists(csv)):
+            os.makedirs(work, exist_ok=True)
+            accounts = [("u%d" % i, secrets.token_urlsafe(12)) for i in range(1, args.users + 1)]
+            print("Starting %s (Debian 13, image %s) ..." % (", ".join(HOSTS.values()), IMAGE), flush=True)
+            start_hosts()
+            took = converge(work, accounts, args.rev)
+            print("converge (role, stock install, %d accounts on each): %.0f s" % (args.users, took), flush=True)
+            with open(os.open(csv, os.O_WRONLY | os.O_CREAT, 0o600), "w", encoding="utf-8") as out:
+                out.write("".join("%s;%s\n" % pair for pair in accounts))
+        version = on_host(HOSTS["ours"], "prosodyctl about | awk '/^Prosody/ {print $2; exit}'").strip()
+        results = {}
+        runs = [("equal", args.equal_users, args.rate)] if args.equal_users else []
+        runs.append(("full", args.users, args.rate))
+        for run, users, rate in runs:
+            for side, sha in (("stock", "SHA-1"), ("ours", "SHA-256")):
+                if side not in args.sides:
+                    continue
+                label = "%s-%s" % (run, side)
+                print("%s: %d users, %.0f msg/s ..." % (label, users, rate), flush=True)
+                results[label] = run_load(label, HOSTS[side], csv, users, rate, args.arrival, args.steady, sha, work)
+                print("  " + json.dumps(results[label]), flush=True)
+        print("\nProsody %s on Debian 13, %d cores, Tsung on the same machine; load %.1f at the end"
+              % (version, os.cpu_count(), os.getloadavg()[0]))
+        for run, users, rate in runs if len(args.sides) == 2 else ():
+            table("%s run: %d users, %.0f one-to-one msg/s at full size" % (run, users, rate),
+                  results[run + "-ours"], results[run + "-stock"])
+        with open(os.path.join(LOGS, "results.json"), "w", encoding="utf-8") as out:
+            json.dump(results, out, indent=1)
+        print("\nwhole benchmark: %.0f s (goal: under 900 s); logs in %s" % (time.monotonic() - began, LOGS))
+    finally:
+        if not args.reuse:
+            shutil.rmtree(work, ignore_errors=True)
+        if not args.keep:
+            cleanup()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
