@@ -35,6 +35,14 @@ def ipv4_of(host):
 def start_peer(client, address):
     """Run turnutils_peer (a UDP echo peer) on the client host while the test runs."""
     client.run("systemctl stop turn-test-peer.service; systemctl reset-failed turn-test-peer.service")
+    # On a host behind site.yml's firewall the peer's port is let in, as an admin opens a port for a
+    # service of their own (until the firewall's next change reloads its table).
+    opened = client.run(
+        "! nft list table inet xmpp_stack >/dev/null 2>&1"
+        f" || nft list table inet xmpp_stack | grep -q 'udp dport {PEER_PORT} accept'"
+        f" || nft insert rule inet xmpp_stack input udp dport {PEER_PORT} accept"
+    )
+    assert opened.rc == 0, opened.stderr
     started = client.run(
         f"systemd-run --unit=turn-test-peer /usr/bin/turnutils_peer -L {address} -p {PEER_PORT}"
     )
