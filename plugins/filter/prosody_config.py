@@ -20,7 +20,8 @@ from ansible_collections.xmpp.stack.plugins.module_utils import lua
 
 # The constant tables of vars/main.yml the model reads, by their name there without "__prosody_".
 TABLES = ("module_groups", "module_dependencies", "muc_modules", "core_modules", "debian_modules",
-          "bundled_modules", "bundled_modules_dir", "disabled_sasl", "secrets_dir", "conversejs_dir")
+          "bundled_modules", "bundled_modules_dir", "disabled_sasl", "secrets_dir", "conversejs_dir",
+          "sql_ca_file")
 
 # Prosody's own default (net/http/server: trusted_proxies), left unwritten.
 _DEFAULT_TRUSTED_PROXIES = ["127.0.0.1", "::1"]
@@ -178,9 +179,26 @@ def _vhost_lists(v, key):
     return [item for vh in v["prosody_virtual_hosts"] for item in vh.get(key, [])]
 
 
+def prosody_sql_database(database, ssl_mode="prefer", ca_file=""):
+    """The ``database`` value Prosody hands LuaDBI for PostgreSQL: the name alone, or, when TLS
+    settings go with it, a libpq connection string. Prosody passes only driver, database, user,
+    password, host and port to LuaDBI, which calls PQsetdbLogin(); libpq reads a database name
+    that contains '=' as a connection string (sslmode, sslrootcert)."""
+    if ssl_mode in ("", "prefer") and not ca_file:
+        return database
+    pairs = [("dbname", database), ("sslmode", ssl_mode or "prefer")]
+    if ca_file:
+        pairs.append(("sslrootcert", ca_file))
+    return " ".join("%s='%s'" % (key, str(value).replace("\\", "\\\\").replace("'", "\\'"))
+                    for key, value in pairs)
+
+
 def _sql(v, t):
     sql = {"driver": v["prosody_sql_driver"], "database": v["prosody_sql_database"]}
     if v["prosody_sql_driver"] == "PostgreSQL":
+        sql["database"] = prosody_sql_database(
+            v["prosody_sql_database"], v["prosody_sql_ssl_mode"],
+            t["sql_ca_file"] if v["prosody_sql_ssl_ca_file"] else "")
         sql.update({"host": v["prosody_sql_host"], "port": _int(v["prosody_sql_port"]),
                     "username": v["prosody_sql_username"],
                     "password": _file_line(t["secrets_dir"], "sql-password")})
@@ -417,5 +435,6 @@ class FilterModule:
         return {
             "prosody_config": prosody_config,
             "prosody_component_names": prosody_component_names,
+            "prosody_sql_database": prosody_sql_database,
             "to_lua": to_lua,
         }

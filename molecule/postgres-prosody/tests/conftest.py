@@ -8,7 +8,7 @@ import subprocess
 
 import pytest
 import testinfra
-from conftest_helpers import container_address, scenario_ca_file
+from conftest_helpers import scenario_ca_file
 from xmpp_client import Server
 
 PROJECT = pathlib.Path(__file__).resolve().parents[3]
@@ -17,6 +17,9 @@ XMPP_HOST = "postgres-prosody-xmpp"
 DB_HOST = "postgres-prosody-db"
 DOMAIN = "example.test"
 ROOM = f"lounge@conference.{DOMAIN}"
+# The inventory of a site whose database runs outside it (no db_servers group).
+EXTERNAL_INVENTORY = SCENARIO / "external" / "hosts.yml"
+FRONT_NETWORK = "xmpp-stack-postgres-prosody"
 
 
 def ephemeral_dir():
@@ -25,20 +28,41 @@ def ephemeral_dir():
     return pathlib.Path(path)
 
 
-def run_playbook(playbook, *args):
-    """Runs a playbook against the scenario's hosts with the JSON callback; returns its report."""
+def network_address(container, network=FRONT_NETWORK):
+    """A test host's IPv4 address on one of the scenario's networks."""
+    out = subprocess.run(["docker", "inspect", container], check=True, capture_output=True, text=True)
+    return json.loads(out.stdout)[0]["NetworkSettings"]["Networks"][network]["IPAddress"]
+
+
+def backend_addresses():
+    """Each host's address on the backend network, as create.yml wrote them for the inventory."""
+    return json.loads((ephemeral_dir() / "backend.json").read_text())
+
+
+def run_playbook(playbook, *args, inventory=None, succeed=True):
+    """Runs a playbook against the scenario's hosts (the scenario's inventory unless another is
+    given) with the JSON callback; returns its report (with the run's return code under "rc").
+    succeed=False expects the run to fail."""
     env = dict(os.environ)
     env.update({
         "ANSIBLE_CONFIG": str(PROJECT / "ansible.cfg"),
         "ANSIBLE_COLLECTIONS_PATH": f"{PROJECT}/.cache/collections:{PROJECT}/.venv/lib/python3.11/site-packages",
         "ANSIBLE_STDOUT_CALLBACK": "ansible.posix.json",
     })
-    inventory = os.environ.get("MOLECULE_INVENTORY_FILE")
+    inventory = inventory or os.environ.get("MOLECULE_INVENTORY_FILE")
     assert inventory, "run the tests through molecule verify (MOLECULE_INVENTORY_FILE unset)"
-    done = subprocess.run(["ansible-playbook", "-i", inventory, str(playbook), *args], cwd=PROJECT,
+    done = subprocess.run(["ansible-playbook", "-i", str(inventory), str(playbook), *args], cwd=PROJECT,
                           env=env, capture_output=True, text=True, timeout=900, check=False)
-    assert done.returncode == 0, done.stdout[-4000:] + done.stderr[-2000:]
-    return json.loads(done.stdout)
+    assert (done.returncode == 0) == succeed, done.stdout[-4000:] + done.stderr[-2000:]
+    report = json.loads(done.stdout)
+    report["rc"] = done.returncode
+    return report
+
+
+def failures(report, host=XMPP_HOST):
+    """The failed task results of one host in a JSON-callback report, as (task name, result)."""
+    return [(task["task"]["name"], task["hosts"][host]) for play in report["plays"] for task in play["tasks"]
+            if host in task["hosts"] and task["hosts"][host].get("failed")]
 
 
 def task_results(report, task_name, host=XMPP_HOST):
@@ -74,7 +98,7 @@ def db_host():
 
 @pytest.fixture(scope="session")
 def server():
-    return Server(address=container_address(XMPP_HOST), domain=DOMAIN, ca_file=scenario_ca_file())
+    return Server(address=network_address(XMPP_HOST), domain=DOMAIN, ca_file=scenario_ca_file())
 
 
 @pytest.fixture(scope="session")

@@ -1,13 +1,14 @@
 """Prosody's data moves from files to PostgreSQL and survives restarts and re-runs.
 
 The steps run in order and build on each other: accounts (our prosody_user module), a client
-fills internal storage, migrate_to_sql.yml moves it, the client and psql find every item, then
-Prosody is restarted and the roles re-run.
+fills internal storage, migrate_to_sql.yml moves it (run from the inventory without db_servers,
+toward the database as one the site already runs), the client and psql find every item, then
+Prosody is restarted and site.yml re-run from the scenario's own inventory (db_servers, wired).
 """
 
 import chat
-from conftest import (DB_HOST, DOMAIN, PROJECT, ROOM, SCENARIO, XMPP_HOST, admin_sql, run_playbook,
-                      task_results)
+from conftest import (DB_HOST, DOMAIN, EXTERNAL_INVENTORY, PROJECT, ROOM, SCENARIO, XMPP_HOST, admin_sql,
+                      run_playbook, task_results)
 
 CHAT = [f"stored message {n}" for n in range(3)]
 ROOM_SAYS = [f"room message {n}" for n in range(2)]
@@ -37,7 +38,8 @@ def test_client_fills_internal_storage(xmpp_host, server, accounts):
 
 
 def test_migration_keeps_every_item(accounts):
-    report = run_playbook(PROJECT / "playbooks/migrate_to_sql.yml", "-e", "prosody_storage=sql")
+    report = run_playbook(PROJECT / "playbooks/migrate_to_sql.yml", inventory=EXTERNAL_INVENTORY)
+    assert DB_HOST not in report["stats"]
     before = counts(report, "Ask the running Prosody which storage it uses and count what it keeps there")
     after = counts(report, "Count the data in SQL storage")
     assert before.pop("storage") == "internal" and after.pop("storage") == "sql"
@@ -87,6 +89,8 @@ def test_restart_and_rerun_keep_everything(xmpp_host, server, accounts):
     users, _unused = accounts
     chat.send_chat(server, users["alice"], users["bob"], LATER)
     assert xmpp_host.run("systemctl restart prosody").rc == 0
+    # site.yml from the scenario's inventory (the database in db_servers, its address and the
+    # password wired) gives Prosody exactly what the external inventory gave it: nothing changes.
     report = run_playbook(SCENARIO / "converge.yml", "-e", "prosody_storage=sql")
     assert report["stats"][XMPP_HOST]["changed"] == 0
     assert report["stats"][DB_HOST]["changed"] == 0
@@ -98,6 +102,6 @@ def test_restart_and_rerun_keep_everything(xmpp_host, server, accounts):
 
 
 def test_second_migration_run_changes_nothing():
-    report = run_playbook(PROJECT / "playbooks/migrate_to_sql.yml", "-e", "prosody_storage=sql")
+    report = run_playbook(PROJECT / "playbooks/migrate_to_sql.yml", inventory=EXTERNAL_INVENTORY)
     assert report["stats"][XMPP_HOST]["changed"] == 0
     assert not task_results(report, "Copy every store from the files to SQL")
