@@ -27,7 +27,11 @@ EXPECTED_TARGETS = {
 }
 ALERTS = {"ProsodyDown", "ProsodyNotAcceptingC2S", "ProsodyHealthFailing", "CertificateExpiringSoon",
           "PostgresDown", "TurnDown", "HostDown", "DiskAlmostFull", "MemoryHigh",
-          "ProsodyManyFailedLogins", "BackupTooOld", "BackupNeverSucceeded"}
+          "ProsodyManyFailedLogins", "BackupTooOld", "BackupNeverSucceeded",
+          "SecurityUpdatesPending", "AptListsStale"}
+# What the test webhook receiver (files/webhook_recorder.py) got from Alertmanager, one JSON line
+# per notification; converge.yml points every alert at /every-alert, critical ones at /critical too.
+RECEIVED = "/var/lib/webhook-recorder/received.jsonl"
 
 
 def other_host(name):
@@ -124,9 +128,103 @@ def test_retention_comes_from_the_variable(prometheus, password):
 
 
 def test_rule_unit_tests_pass_on_the_host(host):
-    result = host.run("cd /etc/prometheus/rules/tests && promtool test rules xmpp-stack.tests.yml")
+    files = ["xmpp-stack.tests.yml", "xmpp-stack-backup.tests.yml", "xmpp-stack-updates.tests.yml"]
+    result = host.run(f"cd /etc/prometheus/rules/shipped/tests && promtool test rules {' '.join(files)}")
+    assert result.rc == 0, result.stdout + result.stderr
+    assert result.stdout.count("SUCCESS") == len(files)
+
+
+def test_alert_durations_come_from_the_variable(prometheus, password):
+    groups = api(prometheus, "rules", password, type="alert")["groups"]
+    duration = {rule["name"]: rule["duration"] for group in groups for rule in group["rules"]}
+    # prometheus_alert_for of converge.yml, and the shipped durations of the others.
+    assert (duration["ProsodyDown"], duration["SecurityUpdatesPending"]) == (5, 5)
+    assert (duration["HostDown"], duration["AptListsStale"]) == (120, 3600)
+
+
+def test_alertmanager_listens_on_loopback_only(host):
+    assert host.service("prometheus-alertmanager").is_running
+    assert host.service("prometheus-alertmanager").is_enabled
+    assert host.socket("tcp://127.0.0.1:9093").is_listening
+    assert not host.socket("tcp://0.0.0.0:9093").is_listening
+    assert not host.socket("tcp://:::9093").is_listening
+    # The cluster (gossip) port is off.
+    assert not host.socket("tcp://0.0.0.0:9094").is_listening
+    assert not host.socket("tcp://:::9094").is_listening
+    assert not host.socket("udp://0.0.0.0:9094").is_listening
+    assert not host.socket("udp://:::9094").is_listening
+
+
+def test_prometheus_sends_its_alerts_to_alertmanager(prometheus, password):
+    active = api(prometheus, "alertmanagers", password)["activeAlertmanagers"]
+    assert [a["url"] for a in active] == ["http://127.0.0.1:9093/api/v2/alerts"]
+
+
+def test_amtool_checks_the_configuration(host):
+    result = host.run("amtool check-config /etc/prometheus/alertmanager.yml")
     assert result.rc == 0, result.stdout + result.stderr
     assert "SUCCESS" in result.stdout
+    assert " - 2 receivers" in result.stdout
+    assert host.file("/etc/prometheus/alertmanager.yml").mode == 0o640
+
+
+def notifications(host, path, alertname, status, since=0.0):
+    """Alerts named alertname in status that the receiver got at path (after the time since),
+    each with the name of the Alertmanager receiver that sent it."""
+    record_file = host.file(RECEIVED)
+    if not record_file.exists:
+        return []
+    found = []
+    for line in record_file.content_string.splitlines():
+        record = json.loads(line)
+        if record["path"] != path or record["received"] < since:
+            continue
+        for alert in record["body"]["alerts"]:
+            if alert["labels"]["alertname"] == alertname and alert["status"] == status:
+                found.append((record["body"]["receiver"], alert))
+    return found
+
+
+# A Debian 12 and a Debian 13 host: the two versions of Debian's apt collector.
+APT_HOSTS = ("prometheus-mon", "prometheus-xmpp")
+
+
+@pytest.fixture(scope="module")
+def security_updates():
+    """Installed packages with a candidate from a security archive on each of APT_HOSTS, counted by
+    the host's own apt (python3-apt) right after Debian's collector ran there."""
+    counts = {}
+    for name in APT_HOSTS:
+        node = other_host(name)
+        node.run_test("systemctl start prometheus-node-exporter-apt.service")
+        counts[name] = int(node.check_output(
+            "python3 -c \"import apt\n"
+            "print(sum(1 for p in apt.Cache() if p.is_upgradable and "
+            "any(o.archive.endswith('-security') for o in p.candidate.origins)))\""))
+    return counts
+
+
+def test_pending_security_updates_reach_prometheus(prometheus, password, security_updates):
+    for name, expected in security_updates.items():
+        promql = f'sum(apt_upgrades_pending{{instance="{name}", origin=~".*-security.*"}}) or vector(0)'
+        assert wait_for(lambda: query(prometheus, password, promql) == expected), (name, expected)
+        assert query(prometheus, password, f'apt_package_cache_timestamp_seconds{{instance="{name}"}}') > 0
+
+
+def test_pending_security_updates_notify_as_a_warning(host, security_updates):
+    # The test images are debootstrapped from the release without its security archive, so a new
+    # host has pending security updates, as a machine installed from old media would.
+    pending = {name for name, count in security_updates.items() if count > 0}
+    assert pending, "no test host has a pending security update: nothing to alert on"
+
+    def notified():
+        seen = {alert["labels"]["instance"] for receiver, alert in
+                notifications(host, "/every-alert", "SecurityUpdatesPending", "firing")
+                if receiver == "every-alert"}
+        return seen if seen >= pending else None
+    assert wait_for(notified, timeout=90), notifications(host, "/every-alert", "SecurityUpdatesPending", "firing")
+    # A warning: not routed to the critical receiver.
+    assert notifications(host, "/critical", "SecurityUpdatesPending", "firing") == []
 
 
 def http_status_from(host, url):
@@ -196,20 +294,34 @@ def test_failed_logins_are_counted(prometheus, password, xmpp):
     assert wait_for(lambda: failures() > before)
 
 
-def test_stopping_prosody_raises_the_prosody_down_alert(prometheus, password):
+def test_stopping_prosody_notifies_the_webhook_through_alertmanager(host, prometheus, password):
     node = other_host("prometheus-xmpp")
 
     def prosody_down_state():
         alerts = api(prometheus, "alerts", password)["alerts"]
         return next((a["state"] for a in alerts if a["labels"]["alertname"] == "ProsodyDown"), None)
 
+    # Containers share the controller's clock: the receiver's times compare with this one.
+    since = time.time()
+
+    def got(path, status):
+        return [(receiver, alert["labels"]["instance"], alert["labels"]["severity"])
+                for receiver, alert in notifications(host, path, "ProsodyDown", status, since)]
+
     assert prosody_down_state() is None
     node.run_test("systemctl stop prosody")
     try:
-        assert wait_for(lambda: prosody_down_state() in ("pending", "firing")), "no ProsodyDown alert"
+        assert wait_for(lambda: prosody_down_state() == "firing"), "no ProsodyDown alert"
+        # Critical: the critical receiver posts to both of its webhooks.
+        assert wait_for(lambda: got("/critical", "firing") and got("/every-alert", "firing"), timeout=60)
+        for path in ("/critical", "/every-alert"):
+            assert set(got(path, "firing")) == {("critical", "prometheus-xmpp", "critical")}
     finally:
         node.run_test("systemctl start prosody")
     assert wait_for(lambda: prosody_down_state() is None)
+    # Resolved: the receiver is told the alert is over.
+    assert wait_for(lambda: got("/critical", "resolved"), timeout=60)
+    assert set(got("/critical", "resolved")) == {("critical", "prometheus-xmpp", "critical")}
 
 
 def test_bad_input_stops_the_role_before_any_change():
@@ -223,3 +335,36 @@ def test_bad_input_stops_the_role_before_any_change():
     output = " ".join((run.stdout + run.stderr).split())
     assert "prometheus_retention_time 'two weeks' is not a Prometheus duration" in output
     assert "changed=0" in output
+
+
+def test_backup_alerts_reach_the_webhook(host):
+    """The backup alerts on this live Prometheus, from textfile metrics as playbooks/backup.yml
+    writes them: a schedule and no finished backup on one host, a backup older than its schedule
+    allows on another."""
+    textfiles = "/var/lib/prometheus/node-exporter"
+    since = time.time()
+
+    def got(alertname, status):
+        return {(receiver, alert["labels"]["instance"])
+                for receiver, alert in notifications(host, "/critical", alertname, status, since)}
+
+    def publish(node, name, metric, value):
+        node.run_test(f"printf '%s\\n' '{metric} {value}' > {textfiles}/{name}.tmp"
+                      f" && chmod 0644 {textfiles}/{name}.tmp && mv {textfiles}/{name}.tmp {textfiles}/{name}")
+
+    never, too_old = other_host("prometheus-db"), other_host("prometheus-xmpp")
+    try:
+        for node in (never, too_old):
+            publish(node, "xmpp_stack_backup_schedule.prom", "xmpp_stack_backup_max_age_seconds", 3600)
+        # Finished two hours ago, with one hour allowed.
+        publish(too_old, "xmpp_stack_backup.prom", "xmpp_stack_backup_last_success_timestamp_seconds",
+                int(time.time()) - 7200)
+        assert wait_for(lambda: got("BackupNeverSucceeded", "firing") and got("BackupTooOld", "firing"),
+                        timeout=90)
+        assert got("BackupNeverSucceeded", "firing") == {("critical", "prometheus-db")}
+        assert got("BackupTooOld", "firing") == {("critical", "prometheus-xmpp")}
+    finally:
+        for node in (never, too_old):
+            node.run_test(f"rm -f {textfiles}/xmpp_stack_backup_schedule.prom {textfiles}/xmpp_stack_backup.prom")
+    assert wait_for(lambda: got("BackupNeverSucceeded", "resolved") and got("BackupTooOld", "resolved"),
+                    timeout=60)
