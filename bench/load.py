@@ -146,8 +146,12 @@ def tsung_config(path, server, users_csv, users, rate, arrival, steady, muc, sha
     """One Tsung scenario: `users` arrive at `arrival`/s, each sends a chat every users/rate s.
 
     The arrival phase is longer than users/arrival (maxnumber stops it), so that a launcher slowed
-    by a busy machine still starts every user."""
+    by a busy machine still starts every user. A reply that has not come within 60 s ends the
+    session as Tsung's error_timeout (a server that stopped accepting would hang it for ever)."""
     think = users / rate
+    # Tsung waits for every session to end; one whose connection the server closed can hang it,
+    # so the whole test stops at this limit (the expected length plus two minutes).
+    limit = users / arrival * 1.5 + 5 + (users / arrival + steady) + think + 120
     loops = max(2, math.ceil((users / arrival + steady) / think))
     mech, alg = ("SCRAM-SHA-256", "sha256") if sha == "SHA-256" else ("SCRAM-SHA-1", "sha")
 
@@ -170,9 +174,10 @@ def tsung_config(path, server, users_csv, users, rate, arrival, steady, muc, sha
 <tsung loglevel="warning" backend="fullstats">
 <clients><client host="localhost" use_controller_vm="true" maxusers="{users + 10}"/></clients>
 <servers><server host="{server}" port="5222" type="tcp"/></servers>
-<load><arrivalphase phase="1" duration="{math.ceil(users / arrival * 1.5) + 5}" unit="second">
+<load duration="{math.ceil(limit)}" unit="second"><arrivalphase phase="1" duration="{math.ceil(users / arrival * 1.5) + 5}" unit="second">
 <users maxnumber="{users}" arrivalrate="{arrival}" unit="second"/></arrivalphase></load>
 <options>
+<option name="global_ack_timeout" value="60000"/>
 <option type="ts_jabber" name="global_number" value="{users}"/>
 <option type="ts_jabber" name="domain" value="{DOMAIN}"/>
 <option type="ts_jabber" name="muc_service" value="conference.{DOMAIN}"/>
@@ -211,7 +216,7 @@ def tsung_config(path, server, users_csv, users, rate, arrival, steady, muc, sha
 """
     with open(path, "w", encoding="utf-8") as out:
         out.write(xml)
-    return loops * think + users / arrival
+    return limit
 
 
 # Before each run: a fresh Prosody process (its RSS is the run's baseline) and no messages left
@@ -311,7 +316,7 @@ def run_load(label, host, users_csv, users, rate, arrival, steady, sha, work):
     with open(os.path.join(logdir, "tsung.out"), "w", encoding="utf-8") as out:
         done = subprocess.run(["bash", "-c", 'ulimit -n 20000 && exec tsung -f "$0" -l "$1" start',
                                config, os.path.join(work, "tsung-" + label)],
-                              stdout=out, stderr=subprocess.STDOUT, timeout=expected + 600, check=False)
+                              stdout=out, stderr=subprocess.STDOUT, timeout=expected + 300, check=False)
     sampler.stop.set()
     sampler.join()
     elapsed = time.monotonic() - start
