@@ -163,7 +163,50 @@ def requested_modules(v, t):
         out.append("conversejs_files")
     if v["prosody_port_443"]:
         out.append("net_multiplex")
-    return out + list(v["prosody_extra_modules"])
+    return out + _abuse_modules(v) + list(v["prosody_extra_modules"])
+
+
+def _abuse_modules(v):
+    """Debian's mod_log_auth writes the lines fail2ban reads; mod_anti_spam subscribes to the
+    block lists (only with spam reporting, the security group, on)."""
+    out = ["log_auth"] if v["prosody_fail2ban_enabled"] else []
+    if v["prosody_security_enabled"] and v["prosody_antispam_services"]:
+        out.append("anti_spam")
+    return out
+
+
+def xmpp_addresses(uris):
+    """The JIDs of the xmpp: URIs in a XEP-0157 address list (mailto:, https: and queries left
+    out), as mod_report_forward accepts them."""
+    return [m.group(1) for m in (re.match(r"^xmpp:([^?#]+)$", str(uri)) for uri in uris) if m]
+
+
+def _abuse_options(v):
+    """Spam reports: where they are forwarded (the abuse contact's XMPP addresses first);
+    registration throttle with open registration."""
+    options = {}
+    if v["prosody_security_enabled"]:
+        options["report_forward_to"] = _unique(
+            xmpp_addresses(v["prosody_contact_info"].get("abuse", [])) + list(v["prosody_spam_report_forward_to"]))
+        options["report_forward_to_origin"] = v["prosody_spam_report_to_origin"]
+        if v["prosody_antispam_services"]:
+            options["anti_spam_services"] = v["prosody_antispam_services"]
+    if v["prosody_allow_registration"]:
+        options["registration_throttle_max"] = _int(v["prosody_registration_throttle_max"])
+        options["registration_throttle_period"] = _int(v["prosody_registration_throttle_period"])
+    return options
+
+
+def fail2ban_ports(v, urls):
+    """The ports a fail2ban ban closes: every port a client logs in on (c2s, direct TLS, HTTP(S)
+    for BOSH and websocket, 443 with prosody_port_443) and the reverse proxy's port of a public
+    URL. s2s and proxy65 stay open."""
+    ports = [_int(item["port"]) for item in listeners(v) if item["service"] not in ("s2s", "proxy65")]
+    for entry in urls.values():
+        match = re.match(r"^(https?)://[^/:]+(?::(\d+))?", entry["base"])
+        if match:
+            ports.append(_int(match.group(2)) if match.group(2) else (443 if match.group(1) == "https" else 80))
+    return sorted(set(ports))
 
 
 def enabled_modules(requested, dependencies, disabled):
@@ -264,6 +307,7 @@ def _global_options(v, t, modules, plugin_paths, ldap_used, metrics_ips, metrics
         options["openmetrics_allow_cidr"] = metrics_cidrs[0]
     if v["prosody_welcome_message"]:
         options["welcome_message"] = v["prosody_welcome_message"]
+    options.update(_abuse_options(v))
     zones = v["prosody_unbound_transparent_zones"]
     if zones:
         zone = re.sub(r"^(.*?)\.?$", r"\1. transparent", zones[0])
@@ -309,15 +353,19 @@ def _components(v, t, url_options):
         host = vh["name"]
         names = _components_of(v, host)
         if "muc" in names:
+            rtbl = v["prosody_muc_rtbl_service"]
             out.append({"name": names["muc"], "type": "muc", "options": {
                 "name": "Chatrooms of " + host,
-                "modules_enabled": t["muc_modules"], "modules_disabled": [],
+                "modules_enabled": list(t["muc_modules"]) + (["muc_rtbl"] if rtbl else []),
+                "modules_disabled": [],
                 "restrict_room_creation": "local",
                 "muc_room_locking": v["prosody_muc_room_locking"],
                 "muc_room_default_public": v["prosody_muc_room_default_public"],
                 "muc_room_default_members_only": v["prosody_muc_room_default_members_only"],
                 "muc_room_default_moderated": v["prosody_muc_room_default_moderated"],
                 "max_archive_query_results": 100}})
+            if rtbl:
+                out[-1]["options"].update({"muc_rtbl_jid": rtbl, "muc_rtbl_node": v["prosody_muc_rtbl_node"]})
         if "upload" in names:
             opts = {"http_file_share_access": [host],
                     "http_file_share_size_limit": _int(v["prosody_upload_size_limit"]),
@@ -376,6 +424,7 @@ def build_model(variables, tables):
         # Below 1024 Prosody (User=prosody) needs CAP_NET_BIND_SERVICE, and only then gets it.
         "low_ports": [port for port in listen_ports if port < 1024],
         "public_url_map": urls,
+        "fail2ban_ports": fail2ban_ports(v, urls),
         "ldap_used": ldap_used,
         "modules_enabled": modules,
         # Every module name the configuration asks for, for the preflight checks.

@@ -388,3 +388,132 @@ def external_services(server, account):
             services = reply.xml.find(f"{{{EXTDISCO_NS}}}services")
             return [dict(service.attrib) for service in services.findall(f"{{{EXTDISCO_NS}}}service")]
     return run(go())
+
+
+PUBSUB_NS = "http://jabber.org/protocol/pubsub"
+DATA_NS = "jabber:x:data"
+MUC_NS = "http://jabber.org/protocol/muc"
+BLOCKING_NS = "urn:xmpp:blocking"
+REPORTING_NS = "urn:xmpp:reporting:1"
+JID_NS = "urn:xmpp:jid:0"
+
+
+def _form(form_type, fields):
+    form = ET.Element(f"{{{DATA_NS}}}x", type="submit")
+    for var, value in {"FORM_TYPE": form_type, **fields}.items():
+        ET.SubElement(ET.SubElement(form, f"{{{DATA_NS}}}field", var=var), f"{{{DATA_NS}}}value").text = value
+    return form
+
+
+def pep_publish(server, account, node, item_ids, options=None):
+    """XEP-0060 on the account's own PEP service: publishes one item per id to node, with
+    publish-options (e.g. {"pubsub#access_model": "open"}). The payload of each item is a
+    XEP-0377 report, as real-time block lists carry."""
+    async def go():
+        async with session(server, *account, presence=False) as xmpp:
+            for item_id in item_ids:
+                iq = xmpp.make_iq_set()
+                pubsub = ET.SubElement(iq.xml, f"{{{PUBSUB_NS}}}pubsub")
+                publish = ET.SubElement(pubsub, f"{{{PUBSUB_NS}}}publish", node=node)
+                item = ET.SubElement(publish, f"{{{PUBSUB_NS}}}item", id=item_id)
+                ET.SubElement(item, f"{{{REPORTING_NS}}}report", reason="urn:xmpp:reporting:spam")
+                if options:
+                    ET.SubElement(pubsub, f"{{{PUBSUB_NS}}}publish-options").append(
+                        _form("http://jabber.org/protocol/pubsub#publish-options", options))
+                await iq.send()
+    run(go())
+
+
+def _condition(stanza):
+    """The defined condition of an error stanza, read from the XML: slixmpp 1.17 answers '' for
+    conditions missing from its own list, such as policy-violation."""
+    ns = "{urn:ietf:params:xml:ns:xmpp-stanzas}"
+    return next((child.tag[len(ns):] for child in stanza["error"].xml
+                 if child.tag.startswith(ns) and child.tag != ns + "text"), "")
+
+
+def message_outcome(sender_server, sender, receiver_server, receiver, body, wait=10):
+    """Sends body (chat, to the bare JID) with the receiver online. Returns ("delivered", None),
+    ("error", condition) when the sender gets an error back, or ("nothing", None) after wait s."""
+    async def go():
+        outcome = asyncio.get_running_loop().create_future()
+
+        def settle(value):
+            if not outcome.done():
+                outcome.set_result(value)
+        async with session(receiver_server, *receiver) as rx, session(sender_server, *sender) as tx:
+            rx.add_event_handler("message", lambda m: m["body"] == body and settle(("delivered", None)))
+            tx.add_event_handler("message_error", lambda m: settle(("error", _condition(m))))
+            tx.send_message(mto=receiver[0], mbody=body, mtype="chat")
+            try:
+                return await asyncio.wait_for(outcome, wait)
+            except asyncio.TimeoutError:
+                return ("nothing", None)
+    return run(go())
+
+
+def add_contact(server, account, contact):
+    """account asks contact for a presence subscription (RFC 6121: the contact is then in
+    account's roster, pending out)."""
+    async def go():
+        async with session(server, *account) as xmpp:
+            xmpp.send_presence_subscription(pto=contact)
+            # A ping round trip: the server has taken the request before the stream closes.
+            await xmpp.plugin["xep_0199"].ping(jid=server.domain)
+    run(go())
+
+
+def muc_join_outcomes(owner_server, owner, room, joiners):
+    """owner creates (joins) room and stays; then each (server, account) of joiners tries to
+    join it. Returns, per joiner, None when it joined or the error condition it got."""
+    async def join(xmpp, nick):
+        answer = asyncio.get_running_loop().create_future()
+
+        def presence(pres):
+            if str(pres["from"]) == f"{room}/{nick}" and not answer.done():
+                answer.set_result(pres["error"]["condition"] if pres["type"] == "error" else None)
+        xmpp.add_event_handler("presence", presence)
+        pres = xmpp.make_presence(pto=f"{room}/{nick}")
+        pres.xml.append(ET.Element(f"{{{MUC_NS}}}x"))
+        pres.send()
+        return await answer
+
+    async def go():
+        async with session(owner_server, *owner) as xmpp:
+            assert await join(xmpp, "owner") is None
+            outcomes = []
+            for number, (server, account) in enumerate(joiners):
+                async with session(server, *account) as other:
+                    outcomes.append(await join(other, f"joiner{number}"))
+            return outcomes
+    return run(go())
+
+
+def report_spam(server, reporter, jid, text, listeners, counts):
+    """XEP-0377: reporter blocks jid (XEP-0191) with a spam report, while each (server, account)
+    of listeners is online. Waits until listener i got counts[i] messages; returns them per
+    listener as dicts: from, type, body, and report_jid (the <jid/> of an attached report)."""
+    async def go():
+        got = [[] for _ in listeners]
+        enough = asyncio.get_running_loop().create_future()
+
+        def collect(index, msg):
+            report = msg.xml.find(f"{{{REPORTING_NS}}}report")
+            found = report.find(f"{{{JID_NS}}}jid") if report is not None else None
+            got[index].append({"from": str(msg["from"]), "type": msg["type"], "body": msg["body"],
+                               "report_jid": found.text if found is not None else None})
+            if all(len(g) >= n for g, n in zip(got, counts)) and not enough.done():
+                enough.set_result(True)
+        async with contextlib.AsyncExitStack() as stack:
+            for index, (listener_server, account) in enumerate(listeners):
+                xmpp = await stack.enter_async_context(session(listener_server, *account))
+                xmpp.add_event_handler("message", lambda m, i=index: collect(i, m))
+            async with session(server, *reporter) as xmpp:
+                iq = xmpp.make_iq_set()
+                item = ET.SubElement(ET.SubElement(iq.xml, f"{{{BLOCKING_NS}}}block"), f"{{{BLOCKING_NS}}}item", jid=jid)
+                report = ET.SubElement(item, f"{{{REPORTING_NS}}}report", reason="urn:xmpp:reporting:spam")
+                ET.SubElement(report, f"{{{REPORTING_NS}}}text").text = text
+                await iq.send()
+            await enough
+        return got
+    return run(go())

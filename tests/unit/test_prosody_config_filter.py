@@ -55,7 +55,7 @@ def test_the_role_passes_exactly_the_variables_the_model_reads():
     read = set()
     for overrides in ({}, {"prosody_storage": "sql", "prosody_turn_host": "turn.test",
                            "prosody_authentication": "ldap", "prosody_welcome_message": "hi",
-                           "prosody_csi_battery_saver_enabled": True}):
+                           "prosody_csi_battery_saver_enabled": True, "prosody_allow_registration": True}):
         recording = Recording(variables(**overrides))
         pc.prosody_config(recording, TABLES)
         read |= recording.read

@@ -124,4 +124,4 @@ def test_metrics_refused_to_other_addresses(server):
 def test_contact_addresses(server, accounts):
     fields = contact_addresses(server, accounts["alice"])
     assert fields["FORM_TYPE"] == ["http://jabber.org/network/serverinfo"]
-    assert fields["abuse-addresses"] == [f"mailto:abuse@{server.domain}"]
+    assert fields["abuse-addresses"] == [f"mailto:abuse@{server.domain}", f"xmpp:admin@{server.domain}"]

@@ -6,7 +6,7 @@ log = { info = "*stdout" }
 network_backend = "epoll"
 plugin_paths = { "/usr/local/lib/prosody/modules"; "/usr/local/lib/prosody/xmpp-stack"; "/usr/local/lib/prosody/community/enabled"; }
 admins = { }
-modules_enabled = { "roster"; "saslauth"; "tls"; "dialback"; "disco"; "carbons"; "pep"; "private"; "blocklist"; "vcard4"; "vcard_legacy"; "bookmarks"; "mam"; "ping"; "time"; "uptime"; "version"; "lastactivity"; "account_activity"; "limits"; "register"; "admin_adhoc"; "admin_shell"; "server_contact_info"; "announce"; "smacks"; "csi_simple"; "sasl2"; "sasl2_bind2"; "sasl2_fast"; "sasl2_sm"; "cloud_notify"; "cloud_notify_encrypted"; "unified_push"; "websocket"; "bosh"; "http_altconnect"; "spam_reporting"; "http_openmetrics"; "health_check"; "measure_auth_failures"; "invites"; "invites_adhoc"; "invites_register"; "watchregistrations"; "welcome"; "conversejs_files"; "xmpp_stack_probe"; "xmpp_stack_local"; "http"; }
+modules_enabled = { "roster"; "saslauth"; "tls"; "dialback"; "disco"; "carbons"; "pep"; "private"; "blocklist"; "vcard4"; "vcard_legacy"; "bookmarks"; "mam"; "ping"; "time"; "uptime"; "version"; "lastactivity"; "account_activity"; "limits"; "register"; "admin_adhoc"; "admin_shell"; "server_contact_info"; "announce"; "smacks"; "csi_simple"; "sasl2"; "sasl2_bind2"; "sasl2_fast"; "sasl2_sm"; "cloud_notify"; "cloud_notify_encrypted"; "unified_push"; "websocket"; "bosh"; "http_altconnect"; "spam_reporting"; "watch_spam_reports"; "report_forward"; "http_openmetrics"; "health_check"; "measure_auth_failures"; "invites"; "invites_adhoc"; "invites_register"; "watchregistrations"; "welcome"; "conversejs_files"; "log_auth"; "anti_spam"; "xmpp_stack_probe"; "xmpp_stack_local"; "http"; }
 modules_disabled = { }
 certificates = "/etc/prosody/certs"
 ssl = {
@@ -71,6 +71,9 @@ conversejs_files_assets_dir = "/usr/local/share/xmpp-stack/conversejs/14.0.0"
 statistics = "internal"
 statistics_interval = "manual"
 welcome_message = "Welcome to the xmpp.stack test server."
+report_forward_to = { }
+report_forward_to_origin = true
+anti_spam_services = { "xmppbl.org"; }
 unbound = {
 	options = {
 		["local-zone:"] = "test. transparent";
@@ -85,7 +88,7 @@ VirtualHost "bookworm.example.test"
 
 Component "conference.bookworm.example.test" "muc"
 	name = "Chatrooms of bookworm.example.test"
-	modules_enabled = { "muc_mam"; "muc_limits"; "muc_moderation"; }
+	modules_enabled = { "muc_mam"; "muc_limits"; "muc_moderation"; "muc_rtbl"; }
 	modules_disabled = { }
 	restrict_room_creation = "local"
 	muc_room_locking = false
@@ -93,6 +96,8 @@ Component "conference.bookworm.example.test" "muc"
 	muc_room_default_members_only = false
 	muc_room_default_moderated = false
 	max_archive_query_results = 100
+	muc_rtbl_jid = "xmppbl.org"
+	muc_rtbl_node = "muc_bans_sha256"
 
 Component "upload.bookworm.example.test" "http_file_share"
 	http_file_share_access = { "bookworm.example.test"; }

@@ -6,7 +6,7 @@ log = { info = "*stdout" }
 network_backend = "epoll"
 plugin_paths = { "/usr/local/lib/prosody/modules"; "/usr/local/lib/prosody/xmpp-stack"; }
 admins = { }
-modules_enabled = { "roster"; "saslauth"; "tls"; "dialback"; "disco"; "carbons"; "pep"; "private"; "blocklist"; "vcard4"; "vcard_legacy"; "bookmarks"; "mam"; "ping"; "time"; "uptime"; "version"; "lastactivity"; "account_activity"; "limits"; "register"; "admin_adhoc"; "admin_shell"; "server_contact_info"; "announce"; "smacks"; "csi_simple"; "sasl2"; "sasl2_bind2"; "sasl2_fast"; "sasl2_sm"; "cloud_notify"; "cloud_notify_encrypted"; "unified_push"; "websocket"; "bosh"; "http_altconnect"; "spam_reporting"; "http_openmetrics"; "health_check"; "measure_auth_failures"; "invites"; "invites_adhoc"; "invites_register"; "watchregistrations"; "http"; }
+modules_enabled = { "roster"; "saslauth"; "tls"; "dialback"; "disco"; "carbons"; "pep"; "private"; "blocklist"; "vcard4"; "vcard_legacy"; "bookmarks"; "mam"; "ping"; "time"; "uptime"; "version"; "lastactivity"; "account_activity"; "limits"; "register"; "admin_adhoc"; "admin_shell"; "server_contact_info"; "announce"; "smacks"; "csi_simple"; "sasl2"; "sasl2_bind2"; "sasl2_fast"; "sasl2_sm"; "cloud_notify"; "cloud_notify_encrypted"; "unified_push"; "websocket"; "bosh"; "http_altconnect"; "spam_reporting"; "watch_spam_reports"; "report_forward"; "http_openmetrics"; "health_check"; "measure_auth_failures"; "invites"; "invites_adhoc"; "invites_register"; "watchregistrations"; "log_auth"; "anti_spam"; "http"; }
 modules_disabled = { }
 certificates = "/etc/prosody/certs"
 ssl = {
@@ -61,6 +61,9 @@ c2s_stanza_size_limit = 262144
 contact_info = { }
 statistics = "internal"
 statistics_interval = "manual"
+report_forward_to = { }
+report_forward_to_origin = true
+anti_spam_services = { "xmppbl.org"; }
 
 VirtualHost "e.example.test"
 	admins = { }
@@ -69,7 +72,7 @@ VirtualHost "e.example.test"
 
 Component "conference.e.example.test" "muc"
 	name = "Chatrooms of e.example.test"
-	modules_enabled = { "muc_mam"; "muc_limits"; "muc_moderation"; }
+	modules_enabled = { "muc_mam"; "muc_limits"; "muc_moderation"; "muc_rtbl"; }
 	modules_disabled = { }
 	restrict_room_creation = "local"
 	muc_room_locking = false
@@ -77,6 +80,8 @@ Component "conference.e.example.test" "muc"
 	muc_room_default_members_only = false
 	muc_room_default_moderated = false
 	max_archive_query_results = 100
+	muc_rtbl_jid = "xmppbl.org"
+	muc_rtbl_node = "muc_bans_sha256"
 
 Component "proxy.e.example.test" "proxy65"
 	proxy65_acl = { "e.example.test"; }

@@ -6,7 +6,7 @@ log = { info = "*stdout" }
 network_backend = "epoll"
 plugin_paths = { "/usr/local/lib/prosody/modules"; "/usr/local/lib/prosody/xmpp-stack"; "/usr/local/lib/prosody/community/enabled"; }
 admins = { }
-modules_enabled = { "roster"; "saslauth"; "tls"; "dialback"; "disco"; "carbons"; "pep"; "private"; "blocklist"; "vcard4"; "vcard_legacy"; "bookmarks"; "ping"; "time"; "uptime"; "version"; "lastactivity"; "account_activity"; "limits"; "register"; "admin_adhoc"; "admin_shell"; "server_contact_info"; "announce"; "smacks"; "csi_battery_saver"; "sasl2"; "sasl2_bind2"; "sasl2_fast"; "sasl2_sm"; "cloud_notify"; "cloud_notify_encrypted"; "unified_push"; "websocket"; "http_altconnect"; "spam_reporting"; "http_openmetrics"; "health_check"; "measure_auth_failures"; "invites"; "invites_adhoc"; "invites_register"; "register_ibr"; "watchregistrations"; "conversejs_files"; "net_multiplex"; "a_community_module"; "csi_simple"; "http"; "csi"; }
+modules_enabled = { "roster"; "saslauth"; "tls"; "dialback"; "disco"; "carbons"; "pep"; "private"; "blocklist"; "vcard4"; "vcard_legacy"; "bookmarks"; "ping"; "time"; "uptime"; "version"; "lastactivity"; "account_activity"; "limits"; "register"; "admin_adhoc"; "admin_shell"; "server_contact_info"; "announce"; "smacks"; "csi_battery_saver"; "sasl2"; "sasl2_bind2"; "sasl2_fast"; "sasl2_sm"; "cloud_notify"; "cloud_notify_encrypted"; "unified_push"; "websocket"; "http_altconnect"; "spam_reporting"; "watch_spam_reports"; "report_forward"; "http_openmetrics"; "health_check"; "measure_auth_failures"; "invites"; "invites_adhoc"; "invites_register"; "register_ibr"; "watchregistrations"; "conversejs_files"; "net_multiplex"; "log_auth"; "anti_spam"; "a_community_module"; "csi_simple"; "http"; "csi"; }
 modules_disabled = { "bosh"; "mam"; }
 certificates = "/etc/prosody/certs"
 ssl = {
@@ -69,6 +69,11 @@ conversejs_files_assets_dir = "/usr/local/share/xmpp-stack/conversejs/14.0.0"
 statistics = "internal"
 statistics_interval = "manual"
 openmetrics_allow_cidr = "10.0.0.0/8"
+report_forward_to = { "abuse@example.test"; }
+report_forward_to_origin = true
+anti_spam_services = { "xmppbl.org"; }
+registration_throttle_max = 1
+registration_throttle_period = 300
 unbound = {
 	options = {
 		["local-zone:"] = "test. transparent";
@@ -100,7 +105,7 @@ VirtualHost "b.example.test"
 
 Component "conference.a.example.test" "muc"
 	name = "Chatrooms of a.example.test"
-	modules_enabled = { "muc_mam"; "muc_limits"; "muc_moderation"; }
+	modules_enabled = { "muc_mam"; "muc_limits"; "muc_moderation"; "muc_rtbl"; }
 	modules_disabled = { }
 	restrict_room_creation = "local"
 	muc_room_locking = false
@@ -108,6 +113,8 @@ Component "conference.a.example.test" "muc"
 	muc_room_default_members_only = false
 	muc_room_default_moderated = false
 	max_archive_query_results = 100
+	muc_rtbl_jid = "xmppbl.org"
+	muc_rtbl_node = "muc_bans_sha256"
 
 Component "upload.a.example.test" "http_file_share"
 	http_file_share_access = { "a.example.test"; }
@@ -121,7 +128,7 @@ Component "upload.a.example.test" "http_file_share"
 
 Component "conference.b.example.test" "muc"
 	name = "Chatrooms of b.example.test"
-	modules_enabled = { "muc_mam"; "muc_limits"; "muc_moderation"; }
+	modules_enabled = { "muc_mam"; "muc_limits"; "muc_moderation"; "muc_rtbl"; }
 	modules_disabled = { }
 	restrict_room_creation = "local"
 	muc_room_locking = false
@@ -129,6 +136,8 @@ Component "conference.b.example.test" "muc"
 	muc_room_default_members_only = false
 	muc_room_default_moderated = false
 	max_archive_query_results = 100
+	muc_rtbl_jid = "xmppbl.org"
+	muc_rtbl_node = "muc_bans_sha256"
 
 Component "upload.b.example.test" "http_file_share"
 	http_file_share_access = { "b.example.test"; }
