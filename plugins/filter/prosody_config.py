@@ -146,6 +146,7 @@ def requested_modules(v, t):
         ("sasl2", v["prosody_sasl2_enabled"]), ("push", v["prosody_push_enabled"]),
         ("web", v["prosody_web_enabled"]), ("security", v["prosody_security_enabled"]),
         ("monitoring", v["prosody_monitoring_enabled"]), ("invites", v["prosody_invites_enabled"]),
+        ("invites_page", invites_page_on(v)),
         ("ibr", v["prosody_allow_registration"]),
         ("watchregistrations", v["prosody_watchregistrations_enabled"]),
         ("welcome", bool(v["prosody_welcome_message"])), ("turn", bool(v["prosody_turn_host"])),
@@ -207,6 +208,19 @@ def fail2ban_ports(v, urls):
         if match:
             ports.append(_int(match.group(2)) if match.group(2) else (443 if match.group(1) == "https" else 80))
     return sorted(set(ports))
+
+
+def invites_page_on(v):
+    """The invitation landing page is served (it needs the invitations themselves)."""
+    return bool(v["prosody_invites_enabled"] and v["prosody_invites_page_enabled"])
+
+
+def own_https_base(v, name):
+    """https://<name>[:<first HTTPS port>]/: where Prosody serves a VirtualHost's HTTP paths
+    when no public URL is set (what module:http_url() derives)."""
+    https = v["prosody_https_ports"]
+    port = _int(https[0]) if https else 443
+    return "https://%s%s/" % (name, "" if port == 443 else ":%d" % port)
 
 
 def enabled_modules(requested, dependencies, disabled):
@@ -308,6 +322,12 @@ def _global_options(v, t, modules, plugin_paths, ldap_used, metrics_ips, metrics
     if v["prosody_welcome_message"]:
         options["welcome_message"] = v["prosody_welcome_message"]
     options.update(_abuse_options(v))
+    if invites_page_on(v):
+        # The landing page at /invite (its links are <that URL>?<token>); the registration form
+        # keeps its own /register, which the page links relatively.
+        options["http_paths"] = {"invites_page": "/invite"}
+        if v["prosody_invites_site_name"]:
+            options["site_name"] = v["prosody_invites_site_name"]
     zones = v["prosody_unbound_transparent_zones"]
     if zones:
         zone = re.sub(r"^(.*?)\.?$", r"\1. transparent", zones[0])
@@ -342,6 +362,18 @@ def _virtual_hosts(v, t, urls, url_options):
         if v["prosody_conversejs_enabled"]:
             opts["conversejs_files_content_security_policy"] = csp.replace(
                 "UPLOAD", urls[vh["name"]]["upload_origin"])
+        if invites_page_on(v):
+            # The app list in each VirtualHost's own section: mod_register_apps rewrites a logo's
+            # relative path into its host's absolute URL in the option's table itself, so one
+            # global table would show every host the first host's logo URLs (seen: other.test's
+            # page loading logos from example.test).
+            opts["site_apps"] = v["prosody_invites_apps"]
+            if vh.get("site_name"):
+                opts["site_name"] = vh["site_name"]
+            if v["prosody_conversejs_enabled"]:
+                # The web client, offered after a sign-up on the registration page.
+                base = urls[vh["name"]]["base"] or own_https_base(v, vh["name"])
+                opts["webchat_url"] = base + "conversejs/"
         opts.update(url_options[vh["name"]]["vhost"])
         out.append({"name": vh["name"], "options": opts})
     return out
@@ -426,6 +458,7 @@ def build_model(variables, tables):
         "public_url_map": urls,
         "fail2ban_ports": fail2ban_ports(v, urls),
         "ldap_used": ldap_used,
+        "invites_page": invites_page_on(v),
         "modules_enabled": modules,
         # Every module name the configuration asks for, for the preflight checks.
         "all_named_modules": _unique(requested + list(v["prosody_modules_disabled"])
@@ -454,6 +487,11 @@ def build_model(variables, tables):
             "authentication": v["prosody_authentication"],
             "vhost_authentication": [vh.get("authentication", "") for vh in vhosts],
             "password_hash": v["prosody_password_hash"],
+            # The invitation pages' modules read their options (apps, names) when they load, and
+            # a reload loads no module again.
+            "invites_page": {"apps": v["prosody_invites_apps"], "site_name": v["prosody_invites_site_name"],
+                             "vhost_site_names": [vh.get("site_name", "") for vh in vhosts]}
+            if invites_page_on(v) else {},
         },
     }
 

@@ -40,6 +40,9 @@ def _domain(entry, what, index, default_host):
         raise AnsibleFilterError("%s[%d] must be a dictionary, got %r" % (what, index, entry))
     if what == "xmpp_rooms":
         raw = entry.get("room")
+    elif what == "xmpp_invites":
+        # An invitation names an account (jid) or only the domain (host: any free name there).
+        raw = entry.get("jid") or entry.get("host")
     elif entry.get("jid"):
         raw = entry["jid"]
     elif entry.get("name"):
@@ -49,13 +52,15 @@ def _domain(entry, what, index, default_host):
     else:
         raw = None
     if not isinstance(raw, str) or not raw:
-        key = "room" if what == "xmpp_rooms" else "jid (or name and host)"
+        key = {"xmpp_rooms": "room", "xmpp_invites": "jid or host"}.get(what, "jid (or name and host)")
         raise AnsibleFilterError("%s[%d] has no %s" % (what, index, key))
     try:
         node, host = prep_bare(raw)
     except JIDError as exc:
         raise AnsibleFilterError("%s[%d] %r: %s" % (what, index, raw, exc))
     if node is None:
+        if what == "xmpp_invites" and not entry.get("jid"):
+            return host, host
         raise AnsibleFilterError("%s[%d] %r: expected user@domain" % (what, index, raw))
     return "%s@%s" % (node, host), host
 
@@ -68,6 +73,7 @@ def route_by_domain(entries, served, what="xmpp_users", default_host=None, exclu
     group_vars/all) count once; an account or room listed twice in different forms, one whose
     domain no host serves, or one served by two hosts, fails here, before anything changes.
     ``exclusive`` names domains to prune: each gets a (maybe empty) list on the host serving it.
+    For ``xmpp_invites`` every entry is its own request (two equal entries make two invitations).
     """
     owner = {}
     for host, domains in sorted((served or {}).items()):
@@ -83,13 +89,14 @@ def route_by_domain(entries, served, what="xmpp_users", default_host=None, exclu
     routed, seen, unserved = {}, {}, []
     for index, entry in enumerate(entries or []):
         name, domain = _domain(entry, what, index, default_host)
-        if name in seen:
+        if what != "xmpp_invites" and name in seen:
             if seen[name] != entry:
                 raise AnsibleFilterError("%s lists %s twice, with different settings" % (what, name))
             continue
         seen[name] = entry
         if domain not in owner:
-            unserved.append(name)
+            if name not in unserved:
+                unserved.append(name)
             continue
         _group(routed, owner[domain], domain)["entries"].append(entry)
     if unserved:

@@ -222,7 +222,9 @@ def describe(invite, reveal):
     if reveal:
         out["token"] = invite.get("token")
         out["uri"] = invite.get("uri")
-        out["landing_page"] = invite.get("landing_page")
+        # mod_invites_page gives a reset a link too, but its form only creates accounts (it refuses
+        # an existing name): a reset is redeemed with the xmpp: URI.
+        out["landing_page"] = None if kind == "reset" else invite.get("landing_page")
     return out
 
 

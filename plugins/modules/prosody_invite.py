@@ -185,7 +185,11 @@ invitations:
       returned: always
       sample: "xmpp:example.org?register;preauth=4Tk3X0yX9NfHkPq2"
     landing_page:
-      description: The web link of the invitation, when the host serves a landing page (C(null) otherwise).
+      description:
+        - The web link of the invitation, when the host serves a landing page (the prosody role's
+          C(prosody_invites_page_enabled)), else C(null).
+        - Always C(null) for a password reset (O(type=reset)), whose link is its C(xmpp:) URI. The landing
+          page's registration form creates accounts and refuses an existing name, so it cannot reset.
       type: str
       returned: always
       sample: "https://example.org:5281/invite?4Tk3X0yX9NfHkPq2"

@@ -3,6 +3,7 @@ client's tests. It trusts exactly one extra CA (the scenario's lab CA, put in a 
 of its own) and resolves the test domains to the test hosts' addresses: certificate checks stay on.
 """
 import contextlib
+import json
 import os
 import shutil
 import subprocess
@@ -13,8 +14,10 @@ from selenium.webdriver.chrome.service import Service
 
 
 @contextlib.contextmanager
-def chromium(ca_file, addresses):
-    """addresses: {DNS name: IPv4 address}. Yields a WebDriver; removes its profile afterwards."""
+def chromium(ca_file, addresses, network_log=False):
+    """addresses: {DNS name: IPv4 address}. Yields a WebDriver; removes its profile afterwards.
+    With network_log, every request the browser makes is in driver.get_log("performance") (see
+    requested_urls)."""
     home = tempfile.mkdtemp(prefix="xmpp-stack-chromium-")
     try:
         nssdb = os.path.join(home, ".pki", "nssdb")
@@ -29,7 +32,7 @@ def chromium(ca_file, addresses):
                          f"--user-data-dir={home}/profile", f"--host-resolver-rules={rules}",
                          "--window-size=1280,900"):
             options.add_argument(argument)
-        options.set_capability("goog:loggingPrefs", {"browser": "ALL"})
+        options.set_capability("goog:loggingPrefs", {"browser": "ALL", **({"performance": "ALL"} if network_log else {})})
         # Chromium reads its NSS database from $HOME/.pki/nssdb.
         service = Service("/usr/bin/chromedriver", env=dict(os.environ, HOME=home))
         driver = webdriver.Chrome(options=options, service=service)
@@ -39,3 +42,14 @@ def chromium(ca_file, addresses):
             driver.quit()
     finally:
         shutil.rmtree(home, ignore_errors=True)
+
+
+def requested_urls(driver):
+    """The URLs of the requests the browser sent since the last call (pages, scripts, styles,
+    images, fetches: DevTools' Network.requestWillBeSent), from a driver made with network_log."""
+    urls = []
+    for entry in driver.get_log("performance"):
+        message = json.loads(entry["message"])["message"]
+        if message["method"] == "Network.requestWillBeSent":
+            urls.append(message["params"]["request"]["url"])
+    return urls

@@ -158,3 +158,42 @@ def test_upload_global_quota_beside_the_daily_one_and_none_at_zero():
     assert upload()["http_file_share_global_quota"] == DEFAULTS["prosody_upload_global_quota"] == 10737418240
     assert upload(prosody_upload_global_quota=1048576)["http_file_share_global_quota"] == 1048576
     assert "http_file_share_global_quota" not in upload(prosody_upload_global_quota=0)
+
+
+PAGE_MODULES = ["invites_page", "invites_register_web", "register_apps", "http_libjs", "password_policy"]
+
+
+def test_the_invitation_page_is_served_at_invite_with_the_role_apps_and_site_name():
+    got = model(prosody_invites_site_name="Family chat",
+                prosody_virtual_hosts=[{"name": "a.test", "site_name": "A's chat"}, {"name": "b.test"}])
+    assert got["invites_page"] is True
+    assert all(name in got["modules_enabled"] for name in PAGE_MODULES)
+    glob = got["config"]["global"]
+    assert glob["http_paths"] == {"invites_page": "/invite"}
+    assert glob["site_name"] == "Family chat"
+    vhosts = {vh["name"]: vh["options"] for vh in got["config"]["virtual_hosts"]}
+    # The role's own list, in each VirtualHost's section (each host makes its own logo URLs):
+    # Debian's logos served by Prosody, no image from another origin.
+    assert "site_apps" not in glob
+    assert vhosts["a.test"]["site_apps"] == vhosts["b.test"]["site_apps"] == DEFAULTS["prosody_invites_apps"]
+    apps = vhosts["a.test"]["site_apps"]
+    images = [app["image"] for app in apps] + [button.get("image", "") for app in apps for button in app["download"]["buttons"]]
+    assert [image for image in images if "://" in image] == []
+    assert vhosts["a.test"]["site_name"] == "A's chat" and "site_name" not in vhosts["b.test"]
+    # After a sign-up the form offers the web client, at the host's own HTTPS port.
+    assert vhosts["b.test"]["webchat_url"] == "https://b.test:5281/conversejs/"
+    assert model(prosody_port_443=True)["config"]["virtual_hosts"][0]["options"]["webchat_url"] == \
+        "https://example.test/conversejs/"
+    # The modules read these when they load: a change restarts Prosody.
+    assert got["restart_settings"]["invites_page"]["vhost_site_names"] == ["A's chat", ""]
+
+
+@pytest.mark.parametrize("switches", [{"prosody_invites_page_enabled": False}, {"prosody_invites_enabled": False}])
+def test_no_invitation_page_without_its_switch_or_without_invitations(switches):
+    got = model(**switches)
+    assert got["invites_page"] is False
+    assert [name for name in PAGE_MODULES if name in got["modules_enabled"]] == []
+    assert "http_paths" not in got["config"]["global"]
+    assert "webchat_url" not in got["config"]["virtual_hosts"][0]["options"]
+    assert "site_apps" not in got["config"]["virtual_hosts"][0]["options"]
+    assert got["restart_settings"]["invites_page"] == {}

@@ -205,3 +205,12 @@ def test_revoke_expired_with_nothing_expired_is_unchanged():
                                             ("2w", 1209600), (5, 5)])
 def test_durations(value, seconds):
     assert pi.parse_duration(value) == seconds
+
+
+def test_a_reset_has_no_landing_page_only_its_uri():
+    # mod_invites_page links a reset too, but its form only creates accounts: the module returns none.
+    shell = make_shell(user_exists=True)
+    result, _module = run(shell, type="reset", jid="alice@example.test")
+    invitation, = result["invitations"]
+    assert invitation["type"] == "reset" and invitation["landing_page"] is None
+    assert invitation["uri"].startswith("xmpp:")

@@ -46,7 +46,23 @@ def test_rooms_go_to_the_host_of_their_muc_component():
         "xmpp2": {"conference.other.test": {"entries": [team], "exclusive": False}}}
 
 
+def test_invitations_go_to_the_host_of_their_domain_each_entry_counting():
+    # An invitation names a domain (host: any free name) or an account (jid); two equal entries
+    # are two invitations, not one entry listed twice.
+    anyone = {"host": "ＯＴＨＥＲ.test", "count": 2}
+    named = {"jid": "newbie@example.test"}
+    contact = {"type": "contact", "jid": "bob@third.test"}
+    routed = route_by_domain([anyone, named, contact, named], SERVED, "xmpp_invites")
+    assert routed == {"xmpp1": {"example.test": {"entries": [named, named], "exclusive": False}},
+                      "xmpp2": {"other.test": {"entries": [anyone], "exclusive": False},
+                                "third.test": {"entries": [contact], "exclusive": False}}}
+
+
 @pytest.mark.parametrize("entries,kwargs,message", [
+    ([{"host": "example.test"}, {"host": "nowhere.test"}, {"host": "nowhere.test"}], {"what": "xmpp_invites"},
+     "xmpp_invites: no host of this play serves the domain of nowhere.test (served:"),
+    ([{"count": 2}], {"what": "xmpp_invites"}, "xmpp_invites[0] has no jid or host"),
+    ([{"jid": "newbie@example.test/phone"}], {"what": "xmpp_invites"}, "xmpp_invites[0] 'newbie@example.test/phone'"),
     ([ALICE, {"jid": "eve@nowhere.test"}], {}, "no host of this play serves the domain of eve@nowhere.test"),
     ([{"room": "r@conference.nowhere.test"}], {"what": "xmpp_rooms"}, "xmpp_rooms: no host of this play serves"),
     ([ALICE, dict(ALICE, role="prosody:admin")], {}, "lists alice@example.test twice, with different settings"),

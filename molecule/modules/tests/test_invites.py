@@ -177,8 +177,13 @@ def test_the_playbook_gives_links_only_to_the_admin(address, cafile, accounts, h
     with open(links, encoding="utf-8") as handle:
         text = handle.read()
     os.unlink(links)
-    tokens = [line.split("preauth=")[1].split(";")[0].strip() for line in text.splitlines() if "preauth=" in line]
+    tokens = re.findall(r"preauth=([A-Za-z0-9_-]+)", text)
     assert len(tokens) == 4
+    # Each invitation's web link first (the landing page of its domain), its xmpp: URI after it.
+    pages = re.findall(r"https://(example\.test|other\.test):5281/invite\?([A-Za-z0-9_-]+)", text)
+    same = [token for _domain, token in pages] == tokens
+    assert same, "the web links do not carry the tokens of the xmpp: URIs"
+    assert sorted(domain for domain, _token in pages) == ["example.test"] * 3 + ["other.test"]
     for token in tokens:
         leaked = token in output
         assert not leaked, "a token appears in the -vvv output"
@@ -196,5 +201,5 @@ def test_the_playbook_refuses_an_unserved_domain_before_any_change(host):
     code, output, _results = run_playbook(path=os.path.join(PROJECT, "playbooks", "invite.yml"), json_output=False,
                                           extra_vars={"xmpp_invites": [{"host": DOMAIN}, {"host": "nowhere.test"}],
                                                       "xmpp_invites_links_file": os.path.join(EPHEMERAL, "x.txt")})
-    assert code != 0 and "serves nowhere.test" in output
+    assert code != 0 and "serves the domain of nowhere.test" in output
     assert invite_tokens(host) == before

@@ -6,7 +6,7 @@ log = { info = "*stdout" }
 network_backend = "epoll"
 plugin_paths = { "/usr/local/lib/prosody/modules"; "/usr/local/lib/prosody/xmpp-stack"; "/usr/local/lib/prosody/community/enabled"; }
 admins = { }
-modules_enabled = { "roster"; "saslauth"; "tls"; "dialback"; "disco"; "carbons"; "pep"; "private"; "blocklist"; "vcard4"; "vcard_legacy"; "bookmarks"; "mam"; "ping"; "time"; "uptime"; "version"; "lastactivity"; "account_activity"; "limits"; "register"; "admin_adhoc"; "admin_shell"; "server_contact_info"; "announce"; "smacks"; "csi_simple"; "sasl2"; "sasl2_bind2"; "sasl2_fast"; "sasl2_sm"; "cloud_notify"; "cloud_notify_encrypted"; "unified_push"; "websocket"; "bosh"; "http_altconnect"; "spam_reporting"; "watch_spam_reports"; "report_forward"; "http_openmetrics"; "health_check"; "measure_auth_failures"; "invites"; "invites_adhoc"; "invites_register"; "watchregistrations"; "welcome"; "conversejs_files"; "log_auth"; "anti_spam"; "xmpp_stack_probe"; "xmpp_stack_local"; "http"; }
+modules_enabled = { "roster"; "saslauth"; "tls"; "dialback"; "disco"; "carbons"; "pep"; "private"; "blocklist"; "vcard4"; "vcard_legacy"; "bookmarks"; "mam"; "ping"; "time"; "uptime"; "version"; "lastactivity"; "account_activity"; "limits"; "register"; "admin_adhoc"; "admin_shell"; "server_contact_info"; "announce"; "smacks"; "csi_simple"; "sasl2"; "sasl2_bind2"; "sasl2_fast"; "sasl2_sm"; "cloud_notify"; "cloud_notify_encrypted"; "unified_push"; "websocket"; "bosh"; "http_altconnect"; "spam_reporting"; "watch_spam_reports"; "report_forward"; "http_openmetrics"; "health_check"; "measure_auth_failures"; "invites"; "invites_adhoc"; "invites_register"; "invites_page"; "invites_register_web"; "register_apps"; "http_libjs"; "password_policy"; "watchregistrations"; "welcome"; "conversejs_files"; "log_auth"; "anti_spam"; "xmpp_stack_probe"; "xmpp_stack_local"; "http"; }
 modules_disabled = { }
 certificates = "/etc/prosody/certs"
 ssl = {
@@ -70,6 +70,9 @@ welcome_message = "Welcome to the xmpp.stack test server."
 report_forward_to = { }
 report_forward_to_origin = true
 anti_spam_services = { "xmppbl.org"; }
+http_paths = {
+	invites_page = "/invite";
+}
 unbound = {
 	options = {
 		["local-zone:"] = "test. transparent";
@@ -87,6 +90,81 @@ VirtualHost "trixie.example.test"
 	modules_enabled = { }
 	modules_disabled = { }
 	conversejs_files_content_security_policy = "default-src 'none'; script-src 'self' 'wasm-unsafe-eval'; style-src 'self' 'unsafe-inline'; img-src 'self' data: blob: https://upload.trixie.example.test:5281; media-src 'self' blob: https://upload.trixie.example.test:5281; font-src 'self' data:; connect-src 'self' https://upload.trixie.example.test:5281; worker-src 'self' blob:; manifest-src 'self'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'"
+	site_apps = { {
+		download = {
+			buttons = { {
+				target = "_blank";
+				text = "Get it on Google Play";
+				url = "https://play.google.com/store/apps/details?id=eu.siacs.conversations";
+			}; {
+				target = "_blank";
+				text = "Get it on F-Droid";
+				url = "https://f-droid.org/packages/eu.siacs.conversations/";
+			}; };
+		};
+		image = "assets/logos/conversations.svg";
+		link = "https://play.google.com/store/apps/details?id=eu.siacs.conversations";
+		magic_link_format = "{app.link!}&referrer={invite.uri}";
+		name = "Conversations";
+		platforms = { "Android"; };
+		supports_preauth_uri = true;
+		text = "An XMPP client for Android, built for a smooth mobile experience.";
+	}; {
+		download = {
+			buttons = { {
+				target = "_blank";
+				text = "Download Monal";
+				url = "https://monal-im.org/";
+			}; };
+		};
+		image = "assets/logos/monal.svg";
+		link = "https://monal-im.org/";
+		name = "Monal";
+		platforms = { "iOS"; "macOS"; };
+		supports_preauth_uri = true;
+		text = "A modern open-source XMPP client for iPhone, iPad and Mac.";
+	}; {
+		download = {
+			buttons = { {
+				target = "_blank";
+				text = "Download on the App Store";
+				url = "https://apps.apple.com/us/app/siskin-im/id1153516838";
+			}; };
+		};
+		image = "assets/logos/siskin-im.png";
+		link = "https://apps.apple.com/us/app/siskin-im/id1153516838";
+		name = "Siskin IM";
+		platforms = { "iOS"; };
+		supports_preauth_uri = true;
+		text = "A lightweight XMPP client for iPhone and iPad.";
+	}; {
+		download = {
+			buttons = { {
+				target = "_blank";
+				text = "Download Dino for Linux";
+				url = "https://dino.im/#download";
+			}; };
+		};
+		image = "assets/logos/dino.svg";
+		link = "https://dino.im/";
+		name = "Dino";
+		platforms = { "Linux"; };
+		text = "A modern open-source chat client for the Linux desktop.";
+	}; {
+		download = {
+			buttons = { {
+				target = "_blank";
+				text = "Download Gajim";
+				url = "https://gajim.org/download/";
+			}; };
+		};
+		image = "assets/logos/gajim.svg";
+		link = "https://gajim.org/";
+		name = "Gajim";
+		platforms = { "Windows"; "Linux"; };
+		text = "A fully-featured desktop chat client for Windows and Linux.";
+	}; }
+	webchat_url = "https://trixie.example.test:5281/conversejs/"
 
 VirtualHost "ldap.trixie.example.test"
 	admins = { }
@@ -95,6 +173,81 @@ VirtualHost "ldap.trixie.example.test"
 	authentication = "ldap"
 	disable_sasl_mechanisms = { "DIGEST-MD5"; "X-OAUTH2"; }
 	conversejs_files_content_security_policy = "default-src 'none'; script-src 'self' 'wasm-unsafe-eval'; style-src 'self' 'unsafe-inline'; img-src 'self' data: blob: https://upload.ldap.trixie.example.test:5281; media-src 'self' blob: https://upload.ldap.trixie.example.test:5281; font-src 'self' data:; connect-src 'self' https://upload.ldap.trixie.example.test:5281; worker-src 'self' blob:; manifest-src 'self'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'"
+	site_apps = { {
+		download = {
+			buttons = { {
+				target = "_blank";
+				text = "Get it on Google Play";
+				url = "https://play.google.com/store/apps/details?id=eu.siacs.conversations";
+			}; {
+				target = "_blank";
+				text = "Get it on F-Droid";
+				url = "https://f-droid.org/packages/eu.siacs.conversations/";
+			}; };
+		};
+		image = "assets/logos/conversations.svg";
+		link = "https://play.google.com/store/apps/details?id=eu.siacs.conversations";
+		magic_link_format = "{app.link!}&referrer={invite.uri}";
+		name = "Conversations";
+		platforms = { "Android"; };
+		supports_preauth_uri = true;
+		text = "An XMPP client for Android, built for a smooth mobile experience.";
+	}; {
+		download = {
+			buttons = { {
+				target = "_blank";
+				text = "Download Monal";
+				url = "https://monal-im.org/";
+			}; };
+		};
+		image = "assets/logos/monal.svg";
+		link = "https://monal-im.org/";
+		name = "Monal";
+		platforms = { "iOS"; "macOS"; };
+		supports_preauth_uri = true;
+		text = "A modern open-source XMPP client for iPhone, iPad and Mac.";
+	}; {
+		download = {
+			buttons = { {
+				target = "_blank";
+				text = "Download on the App Store";
+				url = "https://apps.apple.com/us/app/siskin-im/id1153516838";
+			}; };
+		};
+		image = "assets/logos/siskin-im.png";
+		link = "https://apps.apple.com/us/app/siskin-im/id1153516838";
+		name = "Siskin IM";
+		platforms = { "iOS"; };
+		supports_preauth_uri = true;
+		text = "A lightweight XMPP client for iPhone and iPad.";
+	}; {
+		download = {
+			buttons = { {
+				target = "_blank";
+				text = "Download Dino for Linux";
+				url = "https://dino.im/#download";
+			}; };
+		};
+		image = "assets/logos/dino.svg";
+		link = "https://dino.im/";
+		name = "Dino";
+		platforms = { "Linux"; };
+		text = "A modern open-source chat client for the Linux desktop.";
+	}; {
+		download = {
+			buttons = { {
+				target = "_blank";
+				text = "Download Gajim";
+				url = "https://gajim.org/download/";
+			}; };
+		};
+		image = "assets/logos/gajim.svg";
+		link = "https://gajim.org/";
+		name = "Gajim";
+		platforms = { "Windows"; "Linux"; };
+		text = "A fully-featured desktop chat client for Windows and Linux.";
+	}; }
+	webchat_url = "https://ldap.trixie.example.test:5281/conversejs/"
 
 Component "conference.trixie.example.test" "muc"
 	name = "Chatrooms of trixie.example.test"

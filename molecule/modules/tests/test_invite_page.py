@@ -1,0 +1,173 @@
+"""The invitation landing page in a real browser (Debian's Chromium): an invited person opens the
+link prosody_invite returned, sees the apps of their platform with the logos Prosody serves, picks
+one, creates the account in the registration form, and the account logs in with slixmpp. Every
+request the browser sends goes to the XMPP domain's own origin (DevTools' network log), none to
+a store or a CDN.
+
+Every account made here is deleted again (test_users.py holds example.test to the inventory's).
+"""
+
+import secrets
+
+import pytest
+from selenium.webdriver.common.by import By
+from selenium.webdriver.support import expected_conditions
+from selenium.webdriver.support.ui import WebDriverWait
+
+import browser
+from conftest import module_task
+from invite_client import roster
+from xmpp_probe import can_login
+
+MODULE = "xmpp.stack.prosody_invite"
+DOMAIN = "example.test"
+ORIGIN = "https://%s:5281" % DOMAIN
+WAIT = 60
+ANDROID = ("Mozilla/5.0 (Linux; Android 14; Pixel 8) AppleWebKit/537.36 (KHTML, like Gecko) "
+           "Chrome/126.0.0.0 Mobile Safari/537.36")
+VISIBLE_APPS = ("return Array.from(document.querySelectorAll('.client-card'))"
+                ".filter(c => !c.hidden).map(c => c.querySelector('.card-title').textContent.trim())")
+BROKEN_IMAGES = "return Array.from(document.images).filter(i => i.complete && i.naturalWidth === 0).map(i => i.src)"
+
+
+@pytest.fixture
+def accounts(host):
+    """Names to use in a test; each account is deleted afterwards, whatever the test did."""
+    made = []
+
+    def name(prefix, domain=DOMAIN):
+        jid = "%s%s@%s" % (prefix, secrets.token_hex(3), domain)
+        made.append(jid)
+        return jid
+    yield name
+    for jid in made:
+        host.run("prosodyctl shell user delete %s" % jid)
+
+
+@pytest.fixture
+def chromium(address, cafile):
+    with browser.chromium(cafile, {DOMAIN: address, "other.test": address}, network_log=True) as driver:
+        yield driver
+
+
+def create(**args):
+    result = module_task(MODULE, args)
+    assert not result.get("failed"), result.get("msg")
+    return result["invitations"][0]
+
+
+def origins(urls):
+    """The origins of the requests that went over the network (not chrome://, data:, blob:)."""
+    return sorted({"/".join(url.split("/")[:3]) for url in urls if url.startswith(("http:", "https:", "ws:", "wss:"))})
+
+
+def register_in_browser(driver, wait, jid, password):
+    """On the registration form: the local part and the password, then the next page's heading
+    and the address it shows (None when it shows none)."""
+    wait.until(expected_conditions.element_to_be_clickable((By.NAME, "user"))).send_keys(jid.split("@")[0])
+    driver.find_element(By.NAME, "password").send_keys(password)
+    form = driver.find_element(By.CSS_SELECTOR, "form[method=post]")
+    form.find_element(By.CSS_SELECTOR, "button[type=submit]").click()
+    wait.until(expected_conditions.staleness_of(form))
+    heading = wait.until(expected_conditions.presence_of_element_located((By.CSS_SELECTOR, "h5.card-title"))).text
+    shown = driver.find_elements(By.CSS_SELECTOR, "input.form-control-plaintext")
+    alert = driver.find_elements(By.CSS_SELECTOR, ".alert")
+    return heading, shown[0].get_attribute("value") if shown else None, alert[0].text if alert else ""
+
+
+def test_an_invited_person_signs_up_on_the_landing_page(chromium, address, cafile, accounts):
+    driver, wait = chromium, WebDriverWait(chromium, WAIT)
+    invitation = create(host=DOMAIN)
+    # The link the module returns is the page Prosody serves (booleans: a failure prints no token).
+    link_ok = invitation["landing_page"] == "%s/invite?%s" % (ORIGIN, invitation["token"])
+    assert link_ok, "the landing page link is not https://example.test:5281/invite?<token>"
+    driver.get(invitation["landing_page"])
+    wait.until(lambda d: d.execute_script(VISIBLE_APPS))
+    assert driver.title == "Invite to Example family chat"
+    # Headless Chromium on Linux: the Linux apps; the others are a click away.
+    assert driver.execute_script(VISIBLE_APPS) == ["Dino", "Gajim"]
+    assert "Showing apps for Linux (Linux) only" in driver.find_element(By.ID, "show-all-clients-button-container").text
+    # Bootstrap and jQuery from /share/ (Debian's libjs packages) and Debian's logos: all shown.
+    assert driver.execute_script("return typeof jQuery.fn.modal") == "function"
+    button = driver.find_element(By.CSS_SELECTOR, ".client-card .btn-primary")
+    assert button.value_of_css_property("background-color") == "rgba(0, 123, 255, 1)"
+    wait.until(lambda d: d.execute_script("return Array.from(document.images).every(i => i.complete)"))
+    assert driver.execute_script(BROKEN_IMAGES) == []
+    logos = driver.execute_script("return Array.from(document.querySelectorAll('.client-card img')).map(i => i.src)")
+    assert len(logos) == 5 and all(src.startswith(ORIGIN + "/register_apps/assets/logos/") for src in logos)
+
+    # The same page on an Android phone offers the Android app.
+    linux = driver.execute_script("return navigator.userAgent")
+    driver.execute_cdp_cmd("Emulation.setUserAgentOverride", {"userAgent": ANDROID})
+    driver.refresh()
+    wait.until(lambda d: d.execute_script(VISIBLE_APPS) == ["Conversations"])
+    driver.execute_cdp_cmd("Emulation.setUserAgentOverride", {"userAgent": linux})
+    driver.refresh()
+
+    # Pick Gajim: the registration form, then the app's setup page with the new address.
+    wait.until(lambda d: "Gajim" in d.execute_script(VISIBLE_APPS))
+    gajim = driver.find_element(By.XPATH, "//div[contains(@class,'client-card')][.//h5[normalize-space()='Gajim']]//a")
+    gajim.click()
+    assert driver.current_url.startswith(ORIGIN + "/register?")
+    jid, password = accounts("web"), secrets.token_urlsafe(16)
+    assert register_in_browser(driver, wait, jid, password)[:2] == ("Congratulations!", jid)
+    assert driver.find_element(By.LINK_TEXT, "Download Gajim").get_attribute("href") == "https://gajim.org/download/"
+    # The account is real: it logs in over XMPP.
+    assert can_login(jid, password, address, cafile)
+
+    # A used invitation is gone: its link now says so.
+    driver.get(invitation["landing_page"])
+    heading = wait.until(expected_conditions.presence_of_element_located((By.CSS_SELECTOR, "h5.card-title")))
+    assert heading.text == "Invite expired"
+
+    # Nothing left the domain's own origin: pages, styles, scripts, logos.
+    requested = browser.requested_urls(driver)
+    assert any("/share/bootstrap4/css/bootstrap.min.css" in url for url in requested)
+    assert origins(requested) == [ORIGIN]
+
+
+def test_the_form_keeps_the_password_policy(chromium, accounts):
+    driver, wait = chromium, WebDriverWait(chromium, WAIT)
+    invitation = create(host=DOMAIN)
+    driver.get("%s/register?t=%s" % (ORIGIN, invitation["token"]))
+    jid = accounts("short")
+    # The browser's own check (minlength) is bypassed so that the server's answer is what counts.
+    wait.until(expected_conditions.presence_of_element_located((By.NAME, "password")))
+    driver.execute_script("document.querySelector('input[name=password]').removeAttribute('minlength')")
+    heading, shown, alert = register_in_browser(driver, wait, jid, "seven77")
+    assert heading == "Create an account" and shown is None
+    assert "Password is too short (minimum 8 characters)" in alert
+    module_task(MODULE, {"action": "revoke", "host": DOMAIN, "tokens": [invitation["token"]]})
+
+
+def test_a_contact_invitation_signed_up_in_the_browser_makes_mutual_contacts(chromium, address, cafile, accounts):
+    driver, wait = chromium, WebDriverWait(chromium, WAIT)
+    inviter, inviter_password = accounts("inviter", "other.test"), secrets.token_urlsafe(16)
+    result = module_task("xmpp.stack.prosody_user", {"jid": inviter, "password": inviter_password})
+    assert result.get("changed") and not result.get("failed"), result.get("msg")
+    invitation = create(type="contact", jid=inviter)
+    link_ok = invitation["landing_page"] == "https://other.test:5281/invite?%s" % invitation["token"]
+    assert link_ok, "the landing page link is not https://other.test:5281/invite?<token>"
+    driver.get(invitation["landing_page"])
+    # other.test has no site_name of its own: the role's prosody_invites_site_name.
+    wait.until(expected_conditions.presence_of_element_located((By.LINK_TEXT, "register an account manually")))
+    assert driver.title == "Invite to xmpp.stack lab"
+    driver.find_element(By.LINK_TEXT, "register an account manually").click()
+    newcomer, password = accounts("friend", "other.test"), secrets.token_urlsafe(16)
+    assert register_in_browser(driver, wait, newcomer, password)[:2] == ("Congratulations!", newcomer)
+    # After a sign-up without an app, the form offers the site's own web client.
+    web = driver.find_element(By.LINK_TEXT, "Log in via web").get_attribute("href")
+    assert web == "https://other.test:5281/conversejs/"
+    assert roster(newcomer, password, address, cafile).get(inviter) == "both"
+    assert roster(inviter, inviter_password, address, cafile).get(newcomer) == "both"
+    assert origins(browser.requested_urls(driver)) == ["https://other.test:5281"]
+
+
+def test_a_reset_invitation_has_no_page_only_its_uri(accounts):
+    # The page's form only creates accounts: a reset is handed out as its xmpp: URI.
+    jid = accounts("forgetful")
+    result = module_task("xmpp.stack.prosody_user", {"jid": jid, "password": secrets.token_urlsafe(16)})
+    assert result.get("changed") and not result.get("failed"), result.get("msg")
+    invitation = create(type="reset", jid=jid)
+    assert invitation["landing_page"] is None and invitation["uri"].startswith("xmpp:%s?register;preauth=" % jid)
+    module_task(MODULE, {"action": "revoke", "host": DOMAIN, "tokens": [invitation["token"]]})
