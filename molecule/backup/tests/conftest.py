@@ -22,11 +22,14 @@ def server():
     return Server(address=container_address(XMPP), domain=DOMAIN, ca_file=scenario_ca_file())
 
 
-def playbook(path, extra_vars=None):
-    """Runs a playbook against this scenario's inventory, as the admin would; returns
-    (CompletedProcess, seconds). Output is kept for the assertions, not printed."""
+def playbook(path, extra_vars=None, inventories=()):
+    """Runs a playbook against this scenario's inventory (and the further inventory files given,
+    e.g. host variables of one run), as the admin would; returns (CompletedProcess, seconds).
+    Output is kept for the assertions, not printed."""
     env = dict(os.environ, ANSIBLE_FORCE_COLOR="0", ANSIBLE_CONFIG=os.path.join(EPHEMERAL, "ansible.cfg"))
     args = ["ansible-playbook", "-i", os.path.join(EPHEMERAL, "inventory"), path]
+    for inventory in inventories:
+        args += ["-i", str(inventory)]
     if extra_vars:
         args += ["-e", json.dumps(extra_vars)]
     started = time.monotonic()

@@ -1,11 +1,17 @@
 """Backup, loss and restore of the whole service, proven with real clients.
 
-In order: clients make data; backup.yml backs up now; a restore onto the hosts that hold the
-data is refused and changes nothing; the XMPP and database hosts are removed, and the
-controller's lab CA and shared secrets are lost too; bare hosts are made again and restore.yml
-brings everything back. The same clients then find their accounts, contacts, archive, upload,
-room and the server's certificate as they were."""
+In order: clients make data; backup.yml backs up now (the XMPP host's repository on the backup
+server over sftp, the database host's at a path on a disk that outlives it); a restore onto the
+hosts that hold the data is refused and changes nothing; the XMPP and database hosts are removed,
+and the controller's lab CA and shared secrets are lost too; bare hosts are made again and
+restore.yml brings everything back. The same clients then find their accounts, contacts, archive,
+upload, room and the server's certificate as they were, and coturn (beside Prosody on the XMPP
+host) relays with the credentials Prosody hands out, signed with the restored secret. Last, newer
+data is backed up and restore.yml with restore_overwrite puts each host back to its first
+snapshot, named by ID."""
+import base64
 import hashlib
+import hmac
 import json
 import os
 import pathlib
@@ -15,13 +21,21 @@ import socket
 import ssl
 import subprocess
 
+import pytest
+import testinfra
 from conftest import DB, DOMAIN, EPHEMERAL, PROJECT, STORE, XMPP, on_host, playbook, server
 from conftest_helpers import container_address, create_accounts
-from xmpp_client import TIMEOUT, https_request, login, mam_bodies, run, send_chat, session, upload_and_fetch
+from xmpp_client import (TIMEOUT, LoginFailed, external_services, https_request, login, mam_bodies, run, send_chat,
+                         session, upload_and_fetch)
+
+import turn_client
 
 ROOM = f"lounge@conference.{DOMAIN}"
 PLAYBOOKS = pathlib.Path(PROJECT) / "playbooks"
 CONTROLLER_DIRS = ("ca", "credentials")
+# The database host's repository: a path (xmpp_stack_backup_repository) on the volume that stands
+# for the admin's NAS share or USB disk (molecule.yml, inventory/host_vars).
+DB_REPOSITORY = "/mnt/backup-disk/bk-db.example.org"
 
 
 def certificate_fingerprint(srv):
@@ -105,9 +119,11 @@ def test_backup_now_stores_every_host_encrypted(state):
     result, seconds = playbook(str(PLAYBOOKS / "backup.yml"), {"backup_now": True})
     assert result.returncode == 0, result.stdout[-3000:]
     state["backup_seconds"] = seconds
+    state["first_snapshots"] = {}
     for host in (XMPP, DB):
         snapshots = json.loads(on_host(host, "xmpp-stack-restic", "snapshots", "--json", "--host", host).stdout)
         assert snapshots, f"no snapshot of {host}"
+        state["first_snapshots"][host] = snapshots[-1]["short_id"]
         paths = snapshots[-1]["paths"]
         if host == XMPP:
             assert "/var/lib/prosody" in paths and "/etc/prosody" in paths
@@ -117,21 +133,30 @@ def test_backup_now_stores_every_host_encrypted(state):
         assert re.search(r"^xmpp_stack_backup_last_success_timestamp_seconds \d{10}$", metrics, re.M)
     controller = json.loads(on_host(XMPP, "xmpp-stack-restic", "snapshots", "--json", "--host", "controller").stdout)
     assert controller and "xmpp-stack-controller" in controller[-1]["tags"]
-    # The repositories are on the backup server, encrypted: the message is nowhere in plain text.
-    size = on_host(STORE, "du", "-sb", "/srv/xmpp-stack-backup").stdout.split()[0]
-    state["backup_bytes"] = int(size)
-    found = on_host(STORE, "grep", "-rl", state["body"], "/srv/xmpp-stack-backup", check=False)
-    assert found.returncode == 1, found.stdout
+    # The XMPP host's repository is on the backup server, the database host's at its path on the
+    # backup disk (and not on the backup server): both encrypted, the message is nowhere in plain text.
+    assert on_host(DB, "test", "-f", f"{DB_REPOSITORY}/config", check=False).returncode == 0
+    assert on_host(STORE, "test", "-e", f"/srv/xmpp-stack-backup/{DB}", check=False).returncode == 1
+    size = sum(int(on_host(host, "du", "-sb", path).stdout.split()[0])
+               for host, path in ((STORE, "/srv/xmpp-stack-backup"), (DB, DB_REPOSITORY)))
+    state["backup_bytes"] = size
+    for host, repositories in ((STORE, "/srv/xmpp-stack-backup"), (DB, DB_REPOSITORY)):
+        found = on_host(host, "grep", "-rl", state["body"], repositories, check=False)
+        assert found.returncode == 1, found.stdout
     pathlib.Path(PROJECT, "artifacts", "molecule", "backup").mkdir(parents=True, exist_ok=True)
     pathlib.Path(PROJECT, "artifacts", "molecule", "backup", "measurements.txt").write_text(
-        f"backup.yml backup_now: {seconds:.0f} s\nrepositories on the backup server: {size} bytes\n")
+        f"backup.yml backup_now: {seconds:.0f} s\nrepositories (backup server and backup disk): {size} bytes\n")
 
 
 def test_restore_onto_hosts_holding_data_is_refused(state):
     result, _unused = playbook(str(PLAYBOOKS / "restore.yml"))
     output = result.stdout + result.stderr
     assert result.returncode != 0
-    assert "Restore refused" in output and XMPP in output and "restore_overwrite" in output
+    assert "Restore refused" in output and "restore_overwrite" in output
+    # The message names each host and what it found there (JSON, its quotes escaped in the output).
+    found = {host: re.search(re.escape(host) + r'\\?": \{([^}]*)\}', output) for host in (XMPP, DB)}
+    assert found[XMPP] and re.search(r'accounts\\?": 2\b', found[XMPP].group(1)), output[-3000:]
+    assert found[DB] and re.search(r'database account rows\\?": [1-9]', found[DB].group(1)), output[-3000:]
     assert recap_changed(output) == {0}, output[output.rindex("PLAY RECAP"):]
     # Nothing changed: the data is still served as it was.
     assert state["body"] in mam_bodies(server(), state["alice"], with_jid=state["bob"][0])
@@ -182,3 +207,59 @@ def test_clients_find_everything_again(state):
     assert (owners, members) == ({alice[0]}, {bob[0]})
     assert fields == state["fields"]
     assert certificate_fingerprint(srv) == state["fingerprint"]
+
+
+def test_turn_allocates_with_the_restored_secret(state):
+    """coturn runs beside Prosody on the XMPP host (a small site). The credentials Prosody hands out
+    (XEP-0215) are signed with the backed-up secret, and coturn relays with them: a client on the
+    XMPP host relays through coturn over UDP to an echo peer at the host's own (new) address. (TURN
+    over TLS is proven in the coturn-prosody scenario, with the client on another host.)"""
+    services = external_services(server(), state["alice"])
+    turn = [s for s in services if (s["type"], s["transport"]) == ("turn", "udp")]
+    assert len(turn) == 1, [(s["type"], s["transport"]) for s in services]
+    turn = turn[0]
+    secret = state["controller"]["credentials"]["coturn-secret"].decode().split()[0]
+    expected = base64.b64encode(hmac.new(secret.encode(), turn["username"].encode(), hashlib.sha1).digest())
+    signed_with_the_backed_up_secret = hmac.compare_digest(expected.decode(), turn["password"])
+    assert signed_with_the_backed_up_secret
+    client = testinfra.get_host(f"docker://{XMPP}")
+    address = container_address(XMPP)
+    turn_client.start_peer(client, address)
+    try:
+        result = turn_client.allocate(client, address, turn["username"], turn["password"], address)
+        assert turn_client.relayed_all(result), result.stdout[-2000:] + result.stderr[-2000:]
+    finally:
+        client.run("systemctl stop turn-test-peer.service")
+
+
+def test_overwrite_restores_the_snapshot_named_by_id(state):
+    """Newer data (an account, a message) is backed up; restore.yml onto the hosts that hold it,
+    with restore_overwrite and each host's first snapshot named in its restore_snapshot, brings
+    back that snapshot, not the newest: the newer account and message are gone, the older data is
+    there, and the replaced data directory is kept aside."""
+    srv = server()
+    alice, bob = state["alice"], state["bob"]
+    dave = create_accounts(XMPP, DOMAIN, ["dave"])["dave"]
+    later = "after the first backup " + os.urandom(6).hex()
+    send_chat(srv, alice, bob[0], later)
+    result, _unused = playbook(str(PLAYBOOKS / "backup.yml"), {"backup_now": True})
+    assert result.returncode == 0, result.stdout[-3000:]
+    for host in (XMPP, DB):
+        newest = json.loads(on_host(host, "xmpp-stack-restic", "snapshots", "--json", "--latest", "1",
+                                    "--host", host).stdout)[-1]["short_id"]
+        assert newest != state["first_snapshots"][host]
+    snapshots = pathlib.Path(EPHEMERAL) / "restore-first-snapshots.yml"
+    per_host = {host: {"restore_snapshot": snapshot} for host, snapshot in state["first_snapshots"].items()}
+    snapshots.write_text(json.dumps({"all": {"hosts": per_host}}))
+    result, seconds = playbook(str(PLAYBOOKS / "restore.yml"), {"restore_overwrite": True}, inventories=[snapshots])
+    assert result.returncode == 0, result.stdout[-5000:]
+    with open(os.path.join(PROJECT, "artifacts", "molecule", "backup", "measurements.txt"), "a") as out:
+        out.write(f"restore.yml with restore_overwrite and named snapshots: {seconds:.0f} s\n")
+    assert on_host(XMPP, "sh", "-c", "test -d /var/lib/prosody.replaced-*", check=False).returncode == 0
+    assert login(srv, *alice).jid.startswith("alice@")
+    bodies = mam_bodies(srv, alice, with_jid=bob[0])
+    assert state["body"] in bodies and later not in bodies
+    with pytest.raises(LoginFailed, match="auth"):
+        login(srv, *dave)
+    status, _unused, fetched, _unused = https_request(srv, state["url"])
+    assert (status, hashlib.sha256(fetched).hexdigest()) == (200, state["sha256"])
