@@ -3,11 +3,17 @@ changes nothing anywhere (the wiring of the hosts in the run reads the names and
 those outside it, gathered for the run), and Prometheus still finds every target up with no alert
 firing. A host whose address cannot be known stops the run before anything changes.
 
+Drift: before the limited runs, a line of prosody.cfg.lua on one XMPP host and a line of
+turnserver.conf on the TURN host are changed by hand. The limited runs of those two hosts change
+exactly that file back (byte for byte) and run its handler; nothing else changes anywhere.
+
 Names come from the hosts, not from inventory aliases: the prosody tag runs from an inventory that
 lists the TURN host under a short name that resolves nowhere ('turn', reached through
 ansible_host), and Prosody keeps handing its clients the TURN host's FQDN (nothing changes)."""
 import os
+import re
 import shutil
+import subprocess
 import time
 from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime, timezone
@@ -38,6 +44,16 @@ all:
         mon1.example.org:
 """
 SECRETS = ("postgres-prosody", "coturn-secret", "prometheus-web")
+# Hand edits: host -> (managed file, sed expression, what the run must change on that host: the
+# task that writes the file, then the handler that applies it).
+DRIFT = {
+    "xmpp1.example.org": ("/etc/prosody/prosody.cfg.lua", "s/^c2s_require_encryption = true$/c2s_require_encryption = false/",
+                          ["xmpp.stack.prosody : configure | Write prosody.cfg.lua from the configuration data model",
+                           "xmpp.stack.prosody : Reload Prosody"]),
+    "turn1.example.org": ("/etc/turnserver.conf", "s/^stale-nonce=600$/stale-nonce=6000/",
+                          ["xmpp.stack.coturn : Configure | Write turnserver.conf",
+                           "xmpp.stack.coturn : Restart coturn"]),
+}
 # What the preflight lists for each host: the wired values inventory/ sets itself.
 OVERRIDES = {"xmpp1.example.org": "prosody_sql_host: postgres.example.test",
              "xmpp2.example.net": "prosody_sql_host: postgres.example.test",
@@ -56,12 +72,44 @@ def finished():
     return {}
 
 
+def on_host(host, command):
+    """Output of a shell command run as root on a scenario host (fails the test if it fails)."""
+    return subprocess.run(["docker", "exec", host, "sh", "-c", command], capture_output=True, text=True,
+                          check=True, timeout=60).stdout
+
+
+def changed_tasks(output, host):
+    """The tasks and handlers (role : name) that reported changed for host, in order."""
+    changed, current = [], None
+    for line in output.splitlines():
+        title = re.match(r"^(?:TASK|RUNNING HANDLER) \[(.*)\]", line)
+        if title:
+            current = title.group(1)
+        elif re.match(rf"^changed: \[{re.escape(host)}\]", line):
+            changed.append(current)
+    return changed
+
+
 @pytest.fixture(scope="module")
-def limited_runs(finished):
-    """site.yml --limit HOST for each host, started together: each touches only its own host, and
-    together they take about half the time of one after the other (153 s against 340 s)."""
+def drift():
+    """Changes one line of a managed file on each DRIFT host by hand; {host: (sha256 before, the
+    edited line as the hand left it)}."""
+    edits = {}
+    for host, (path, expression, _tasks) in DRIFT.items():
+        before = on_host(host, f"sha256sum {path}").split()[0]
+        on_host(host, f"sed -i '{expression}' {path}")
+        after = on_host(host, f"sha256sum {path}").split()[0]
+        assert after != before, f"the hand edit of {path} on {host} changed nothing: {expression}"
+        edits[host] = before
+    return edits
+
+
+@pytest.fixture(scope="module")
+def limited_runs(finished, drift):
+    """site.yml --limit HOST --diff for each host, started together: each touches only its own host,
+    and together they take about half the time of one after the other (153 s against 340 s)."""
     with ThreadPoolExecutor(max_workers=len(HOSTS)) as pool:
-        runs = dict(zip(HOSTS, pool.map(lambda host: run_site("--limit", host), HOSTS)))
+        runs = dict(zip(HOSTS, pool.map(lambda host: run_site("--limit", host, "--diff"), HOSTS)))
     finished["at"] = time.time()
     return runs
 
@@ -78,13 +126,39 @@ def assert_nothing_changed(result):
     return output
 
 
-@pytest.mark.parametrize("host", HOSTS)
+def assert_only_drift_repaired(result, host):
+    """The run succeeded, changed on host exactly the hand-edited file and its handler, and nothing
+    else; returns its output."""
+    output = result.stdout + result.stderr
+    assert result.returncode == 0, output[-3000:]
+    assert changed_tasks(output, host) == DRIFT[host][2], output[output.rindex("PLAY RECAP"):]
+    counters = recap(output)
+    assert {h: (c["changed"], c["failed"], c["unreachable"]) for h, c in counters.items()} == \
+        {host: (len(DRIFT[host][2]), 0, 0)}, output[output.rindex("PLAY RECAP"):]
+    leaked = [name for name in SECRETS if credential(name) in output]
+    assert not leaked, f"secrets in the output: {leaked}"
+    return output
+
+
+@pytest.mark.parametrize("host", [host for host in HOSTS if host not in DRIFT])
 def test_limit_to_one_host_changes_nothing(host, limited_runs):
     output = assert_nothing_changed(limited_runs[host])
     # Only the limited host ran tasks; the others were only asked for their facts.
     assert set(recap(output)) == {host}
     listing = output[output.index("List the wired values"):output.index("Give this host the wired value")]
     assert OVERRIDES.get(host, "skipping: [mon1.example.org]") in listing, listing
+
+
+@pytest.mark.parametrize("host", sorted(DRIFT))
+def test_limit_repairs_exactly_the_hand_edit(host, limited_runs, drift):
+    output = assert_only_drift_repaired(limited_runs[host], host)
+    path = DRIFT[host][0]
+    assert on_host(host, f"sha256sum {path}").split()[0] == drift[host], f"{path} is not restored byte for byte"
+    listing = output[output.index("List the wired values"):output.index("Give this host the wired value")]
+    assert OVERRIDES.get(host, "skipping: [mon1.example.org]") in listing, listing
+    if host == "xmpp1.example.org":
+        # --diff shows the one line put back (turnserver.conf holds the TURN secret: no diff).
+        assert "-c2s_require_encryption = false\n+c2s_require_encryption = true" in output.replace("\r", "")
 
 
 @pytest.fixture(scope="module")
@@ -104,8 +178,13 @@ def test_prosody_tag_changes_nothing_even_with_a_short_turn_name(limited_runs, f
     # Every host answered for its facts; the prosody role ran on both XMPP hosts (the other roles'
     # always-tagged checks run too).
     assert set(recap(output)) == set(HOSTS) - {"turn1.example.org"} | {"turn"}
-    assert {host for host in HOSTS if "TASK [xmpp.stack.prosody : " in output
-            and f"[{host}]" in output[output.index("PLAY [XMPP servers]"):]} >= {"xmpp1.example.org", "xmpp2.example.net"}
+    # The XMPP play runs in batches (rolling): one "PLAY [XMPP servers]" section per batch.
+    play = "".join(section for section in re.split(r"^(?=PLAY \[)", output, flags=re.MULTILINE)
+                   if section.startswith("PLAY [XMPP servers]"))
+    ran_prosody = {host for task in re.split(r"^TASK ", play, flags=re.MULTILINE)
+                   if task.startswith("[xmpp.stack.prosody : ")
+                   for host in re.findall(r"^(?:ok|changed): \[([^\]]+)\]", task, re.MULTILINE)}
+    assert ran_prosody == {"xmpp1.example.org", "xmpp2.example.net"}, play[-3000:]
 
 
 def test_every_target_is_still_up_and_no_alert_fires(limited_runs, finished):
