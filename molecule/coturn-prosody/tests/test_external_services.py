@@ -71,3 +71,14 @@ def test_external_prometheus_reads_the_node_exporters(name):
     status, body = scrape(f"http://{container_address(name)}:9100/metrics")
     assert status == 200
     assert any(line.startswith("node_uname_info") for line in body.splitlines())
+
+
+def test_the_node_exporter_refuses_an_address_not_listed(turn_host):
+    # The exporter's allow-list is the XMPP host's firewall (site.yml): the external Prometheus
+    # reads it (above), the TURN host, not listed, is refused.
+    url = f"http://{container_address(XMPP_HOST)}:9100/metrics"
+    reason = turn_host.check_output(
+        "python3 -c 'import sys, urllib.request, urllib.error\n"
+        "try:\n    print(urllib.request.urlopen(sys.argv[1], timeout=15).status)\n"
+        "except urllib.error.URLError as e:\n    print(e.reason)' %s", url)
+    assert reason == "[Errno 113] No route to host"
