@@ -1,6 +1,8 @@
 """The Prometheus host watches the whole stack, through its real API, with real XMPP clients."""
 import asyncio
 import base64
+import email
+import email.policy
 import json
 import os
 import pathlib
@@ -32,6 +34,10 @@ ALERTS = {"ProsodyDown", "ProsodyNotAcceptingC2S", "ProsodyHealthFailing", "Cert
 # What the test webhook receiver (files/webhook_recorder.py) got from Alertmanager, one JSON line
 # per notification; converge.yml points every alert at /every-alert, critical ones at /critical too.
 RECEIVED = "/var/lib/webhook-recorder/received.jsonl"
+# What the test mail server (files/smtp_recorder.py) accepted, one JSON line per message; critical
+# alerts also go to this address.
+MAILED = "/var/lib/smtp-recorder/received.jsonl"
+ONCALL = "oncall@prometheus.test"
 
 
 def other_host(name):
@@ -160,6 +166,28 @@ def test_prometheus_sends_its_alerts_to_alertmanager(prometheus, password):
     assert [a["url"] for a in active] == ["http://127.0.0.1:9093/api/v2/alerts"]
 
 
+def mails(host, since=0.0):
+    """(login, sender, recipients, subject) of each message the test mail server accepted."""
+    record_file = host.file(MAILED)
+    if not record_file.exists:
+        return []
+    found = []
+    for line in record_file.content_string.splitlines():
+        record = json.loads(line)
+        if record["received"] >= since:
+            message = email.message_from_string(record["message"], policy=email.policy.default)
+            found.append((record["login"], record["mail_from"], tuple(record["rcpt_tos"]),
+                          str(message["subject"])))
+    return found
+
+
+def test_smtp_password_is_in_no_output_and_no_readable_file(host):
+    secret = (EPHEMERAL / "smtp-password").read_text().strip()
+    assert_not_in_step_logs(secret, "Write Alertmanager's routes and receivers, checked with amtool")
+    config = host.file("/etc/prometheus/alertmanager.yml")
+    assert (config.mode, config.user, config.group) == (0o640, "root", "prometheus")
+
+
 def test_amtool_checks_the_configuration(host):
     result = host.run("amtool check-config /etc/prometheus/alertmanager.yml")
     assert result.rc == 0, result.stdout + result.stderr
@@ -223,8 +251,9 @@ def test_pending_security_updates_notify_as_a_warning(host, security_updates):
                 if receiver == "every-alert"}
         return seen if seen >= pending else None
     assert wait_for(notified, timeout=90), notifications(host, "/every-alert", "SecurityUpdatesPending", "firing")
-    # A warning: not routed to the critical receiver.
+    # A warning: not routed to the critical receiver, so neither to its webhook nor by e-mail.
     assert notifications(host, "/critical", "SecurityUpdatesPending", "firing") == []
+    assert [m for m in mails(host) if "SecurityUpdatesPending" in m[3]] == []
 
 
 def http_status_from(host, url):
@@ -308,6 +337,10 @@ def test_stopping_prosody_notifies_the_webhook_through_alertmanager(host, promet
         return [(receiver, alert["labels"]["instance"], alert["labels"]["severity"])
                 for receiver, alert in notifications(host, path, "ProsodyDown", status, since)]
 
+    def mailed(subject_start):
+        return [m for m in mails(host, since) if m[3].startswith(subject_start)
+                and m[:3] == ("alertmanager", "alertmanager@prometheus.test", (ONCALL,))]
+
     assert prosody_down_state() is None
     node.run_test("systemctl stop prosody")
     try:
@@ -316,11 +349,13 @@ def test_stopping_prosody_notifies_the_webhook_through_alertmanager(host, promet
         assert wait_for(lambda: got("/critical", "firing") and got("/every-alert", "firing"), timeout=60)
         for path in ("/critical", "/every-alert"):
             assert set(got(path, "firing")) == {("critical", "prometheus-xmpp", "critical")}
+        # And by e-mail, sent after logging in to the mail server.
+        assert wait_for(lambda: mailed("[FIRING:1] ProsodyDown"), timeout=60), mails(host, since)
     finally:
         node.run_test("systemctl start prosody")
     assert wait_for(lambda: prosody_down_state() is None)
     # Resolved: the receiver is told the alert is over.
-    assert wait_for(lambda: got("/critical", "resolved"), timeout=60)
+    assert wait_for(lambda: got("/critical", "resolved") and mailed("[RESOLVED] ProsodyDown"), timeout=60)
     assert set(got("/critical", "resolved")) == {("critical", "prometheus-xmpp", "critical")}
 
 
