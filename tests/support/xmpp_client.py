@@ -494,7 +494,7 @@ def report_spam(server, reporter, jid, text, listeners, counts):
     of listeners is online. Waits until listener i got counts[i] messages; returns them per
     listener as dicts: from, type, body, and report_jid (the <jid/> of an attached report)."""
     async def go():
-        got = [[] for _ in listeners]
+        got = [[] for _listener in listeners]
         enough = asyncio.get_running_loop().create_future()
 
         def collect(index, msg):

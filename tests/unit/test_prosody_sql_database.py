@@ -4,24 +4,9 @@ Prosody passes LuaDBI only a database name; libpq reads a name containing '=' as
 string. The molecule scenario postgres-prosody proves on real hosts that libpq honours it
 (verify-full with the site's CA works, a wrong CA is refused); these tests state the value."""
 
-import os
-
-import yaml
+from test_prosody_config_filter import DEFAULTS, ROLE_VARS, TABLES
 
 from ansible_collections.xmpp.stack.plugins.filter import prosody_config as pc
-
-ROLE = os.path.join(os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))),
-                    "roles", "prosody")
-
-
-def _load(path):
-    with open(os.path.join(ROLE, path)) as handle:
-        return yaml.safe_load(handle)
-
-
-ROLE_VARS = _load("vars/main.yml")
-DEFAULTS = _load("defaults/main.yml")
-TABLES = {name: ROLE_VARS["__prosody_" + name] for name in pc.TABLES}
 
 
 def sql_of(**overrides):

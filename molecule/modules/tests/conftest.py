@@ -3,6 +3,7 @@ passwords, and a way to run a real playbook against the scenario's inventory."""
 
 import json
 import os
+import secrets
 import subprocess
 import sys
 import tempfile
@@ -29,6 +30,21 @@ def address():
 def cafile():
     """The prosody role's lab CA (prosody_selfsigned_ca_dir in molecule.yml)."""
     return os.path.join(EPHEMERAL, "ca", "ca.crt")
+
+
+@pytest.fixture
+def accounts(host):
+    """accounts(prefix, domain="example.test") gives a fresh JID to use in a test; each account
+    made under it is deleted afterwards, whatever the test did."""
+    made = []
+
+    def name(prefix, domain="example.test"):
+        jid = "%s%s@%s" % (prefix, secrets.token_hex(3), domain)
+        made.append(jid)
+        return jid
+    yield name
+    for jid in made:
+        host.run("prosodyctl shell user delete %s" % jid)
 
 
 def secret(name):

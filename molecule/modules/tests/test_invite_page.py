@@ -31,20 +31,6 @@ BROKEN_IMAGES = "return Array.from(document.images).filter(i => i.complete && i.
 
 
 @pytest.fixture
-def accounts(host):
-    """Names to use in a test; each account is deleted afterwards, whatever the test did."""
-    made = []
-
-    def name(prefix, domain=DOMAIN):
-        jid = "%s%s@%s" % (prefix, secrets.token_hex(3), domain)
-        made.append(jid)
-        return jid
-    yield name
-    for jid in made:
-        host.run("prosodyctl shell user delete %s" % jid)
-
-
-@pytest.fixture
 def chromium(address, cafile):
     with browser.chromium(cafile, {DOMAIN: address, "other.test": address}, network_log=True) as driver:
         yield driver

@@ -11,7 +11,6 @@ import re
 import secrets
 import time
 
-import pytest
 
 from conftest import EPHEMERAL, PROJECT, module_task, run_playbook
 from invite_client import redeem, roster
@@ -29,20 +28,6 @@ def invite_tokens(host):
     # A table: "TOKEN | EXPIRES | DESCRIPTION" a line under a "Token | Expires | ..." title.
     rows = [line.split("|") for line in out.stdout.splitlines() if line.count("|") == 2]
     return sorted(row[0].strip() for row in rows if row[0].strip() != "Token")
-
-
-@pytest.fixture
-def accounts(host):
-    """Names to use in a test; each account is deleted afterwards, whatever the test did."""
-    made = []
-
-    def name(prefix):
-        jid = "%s%s@%s" % (prefix, secrets.token_hex(3), DOMAIN)
-        made.append(jid)
-        return jid
-    yield name
-    for jid in made:
-        host.run("prosodyctl shell user delete %s" % jid)
 
 
 def make_account(jid, password):

@@ -49,7 +49,7 @@ def test_invitation_page_signs_up_from_the_public_url(host, server, public):
             assert driver.execute_script(
                 "return Array.from(document.images).filter(i => i.naturalWidth === 0).length") == 0
             driver.find_element(By.LINK_TEXT, "register an account manually").click()
-            wait.until(expected_conditions.element_to_be_clickable((By.NAME, "user"))).send_keys(jid.split("@")[0])
+            wait.until(expected_conditions.element_to_be_clickable((By.NAME, "user"))).send_keys(jid.split("@", maxsplit=1)[0])
             driver.find_element(By.NAME, "password").send_keys(password)
             form = driver.find_element(By.CSS_SELECTOR, "form[method=post]")
             form.find_element(By.CSS_SELECTOR, "button[type=submit]").click()
