@@ -183,7 +183,7 @@ def test_prosody_tag_changes_nothing_even_with_a_short_turn_name(limited_runs, f
                    if section.startswith("PLAY [XMPP servers]"))
     ran_prosody = {host for task in re.split(r"^TASK ", play, flags=re.MULTILINE)
                    if task.startswith("[xmpp.stack.prosody : ")
-                   for host in re.findall(r"^(?:ok|changed): \[([^\]]+)\]", task, re.MULTILINE)}
+                   for host in re.findall(r"^(?:ok|changed): \[([^\]\s]+)", task, re.MULTILINE)}
     assert ran_prosody == {"xmpp1.example.org", "xmpp2.example.net"}, play[-3000:]
 
 
