@@ -1,4 +1,5 @@
-"""Helpers for the Molecule verifiers: test hosts' addresses, test accounts, the scenario CA.
+"""Helpers for the Molecule verifiers: test hosts' addresses, the secrets kept on the controller,
+test accounts, the scenario CA.
 
 Test accounts are created through `prosodyctl shell` (Lua on stdin) inside the container, with
 passwords generated here: they never appear on a command line or in a log.
@@ -11,11 +12,29 @@ import subprocess
 import time
 
 
-def container_address(name):
-    """The IPv4 address of a test container on its scenario network."""
+def container_address(name, network=None):
+    """The IPv4 address of a test host (its container's name) as the controller and the other
+    hosts reach it: on the named Docker network, or on its only (first) network."""
     out = subprocess.run(["docker", "inspect", name], check=True, capture_output=True, text=True)
     networks = json.loads(out.stdout)[0]["NetworkSettings"]["Networks"]
+    if network is not None:
+        return networks[network]["IPAddress"]
     return next(net["IPAddress"] for net in networks.values() if net["IPAddress"])
+
+
+def host_address(host, network=None):
+    """container_address() of a testinfra host (its inventory name is its container's name)."""
+    return container_address(host.backend.get_hostname(), network)
+
+
+def controller_secret(path):
+    """A secret the scenario's run generated and kept on the controller (a password lookup's
+    file, whose first word is the secret: 'PASSWORD salt=...' keeps a salt after it). path is
+    relative to the scenario's ephemeral directory, or absolute."""
+    path = pathlib.Path(os.environ["MOLECULE_EPHEMERAL_DIRECTORY"], path)
+    words = path.read_text(encoding="utf-8").split()
+    assert words, f"{path} is empty"
+    return words[0]
 
 
 def scenario_ca_file(relative="ca/ca.crt"):

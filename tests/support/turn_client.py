@@ -27,11 +27,6 @@ def unique_user(prefix):
     return f"{prefix}-{uuid.uuid4().hex[:8]}"
 
 
-def ipv4_of(host):
-    """The host's address on the scenario's test network."""
-    return next(a for a in host.interface("eth0").addresses if ":" not in a)
-
-
 def start_peer(client, address):
     """Run turnutils_peer (a UDP echo peer) on the client host while the test runs."""
     client.run("systemctl stop turn-test-peer.service; systemctl reset-failed turn-test-peer.service")

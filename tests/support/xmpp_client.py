@@ -7,6 +7,11 @@ only the scenario's CA file. Nothing here mocks a server.
     server = Server(address="172.18.0.2", domain="example.test", ca_file=".../ca.crt")
     result = login(server, "alice@example.test", password)            # STARTTLS on 5222
     result = login(server, "alice@example.test", password, direct_tls=True)   # XEP-0368 on 5223
+
+A Server may name the one SASL mechanism the client offers (sasl_mechanism="SCRAM-SHA-256"), so a
+login proves the credentials stored for that mechanism. The modules scenario calls its helpers
+(can_login, disco_form, join_room, redeem, roster) with the host's address and CA file instead of
+a Server: they log in with SCRAM-SHA-256 only.
 """
 import asyncio
 import base64
@@ -23,7 +28,7 @@ from urllib.parse import urlsplit
 import slixmpp
 
 TIMEOUT = 30
-PLUGINS = ["xep_0030", "xep_0045", "xep_0059", "xep_0077", "xep_0199", "xep_0280",
+PLUGINS = ["xep_0030", "xep_0045", "xep_0059", "xep_0077", "xep_0128", "xep_0199", "xep_0280",
            "xep_0297", "xep_0313"]
 # slixmpp's xep_0363 plugin needs aiohttp for its own upload: the slot is requested by hand here.
 UPLOAD_NS = "urn:xmpp:http:upload:0"
@@ -37,6 +42,8 @@ class Server:
     starttls_port: int = 5222
     direct_tls_port: int = 5223
     https_port: int = 5281
+    # The one SASL mechanism to offer (None: slixmpp picks the best the server offers).
+    sasl_mechanism: str = None
 
 
 @dataclass
@@ -49,7 +56,12 @@ class LoginResult:
 
 
 class LoginFailed(Exception):
-    """The server refused the credentials (or the stream ended before a session)."""
+    """The server refused the credentials (reason "auth") or the stream ended before a session
+    ("disconnected")."""
+
+    def __init__(self, jid, reason):
+        super().__init__(f"{jid}: {reason}")
+        self.reason = reason
 
 
 def run(coro, timeout=TIMEOUT):
@@ -59,7 +71,7 @@ def run(coro, timeout=TIMEOUT):
 
 
 def _client(server, jid, password, direct_tls):
-    xmpp = slixmpp.ClientXMPP(jid, password)
+    xmpp = slixmpp.ClientXMPP(jid, password, sasl_mech=server.sasl_mechanism)
     for plugin in PLUGINS:
         xmpp.register_plugin(plugin)
     xmpp.ca_certs = server.ca_file
@@ -71,10 +83,14 @@ def _client(server, jid, password, direct_tls):
 
 
 @contextlib.asynccontextmanager
-async def session(server, jid, password, direct_tls=False, presence=True):
+async def session(server, jid, password, direct_tls=False, presence=True, port=None, alpn=None):
     """A logged-in slixmpp client (STARTTLS, or XEP-0368 direct TLS), with presence sent and the
-    roster fetched unless presence=False; disconnected when the block ends. Raises LoginFailed."""
+    roster fetched unless presence=False; disconnected when the block ends. Raises LoginFailed.
+    port: another port than the server's usual one for the transport; alpn: the ALPN ids a
+    direct TLS client offers (XEP-0368 asks for xmpp-client)."""
     xmpp = _client(server, jid, password, direct_tls)
+    if alpn:
+        xmpp.ssl_context.set_alpn_protocols(alpn)
     started = asyncio.get_running_loop().create_future()
 
     def settle(outcome):
@@ -93,12 +109,13 @@ async def session(server, jid, password, direct_tls=False, presence=True):
         return stanza
 
     xmpp.add_filter("in", record_features)
-    port = server.direct_tls_port if direct_tls else server.starttls_port
+    if port is None:
+        port = server.direct_tls_port if direct_tls else server.starttls_port
     xmpp.connect(server.address, port)
     outcome = await started
     if outcome != "ok":
         xmpp.disconnect()
-        raise LoginFailed(f"{jid}: {outcome}")
+        raise LoginFailed(jid, outcome)
     if presence:
         xmpp.send_presence()
         await xmpp.get_roster()
@@ -140,15 +157,20 @@ def exchange_message(server, sender, receiver, body):
     return run(go())
 
 
+async def _archive_bodies(xmpp, jid=None, with_jid=None):
+    """Bodies of an archive (XEP-0313), oldest first: the account's own, or a room's (jid),
+    optionally only the conversation with with_jid."""
+    holder = {}
+    # The plugin attaches the collected results to the reply it hands the callback.
+    await xmpp.plugin["xep_0313"].retrieve(jid=jid, with_jid=with_jid, callback=lambda iq: holder.update(iq=iq))
+    return [r["mam_result"]["forwarded"]["stanza"]["body"] for r in holder["iq"]["mam"]["results"]]
+
+
 def mam_bodies(server, account, with_jid=None):
     """Bodies of the account's archive (XEP-0313), oldest first."""
     async def go():
         async with session(server, *account) as xmpp:
-            holder = {}
-            # The plugin attaches the collected results to the reply it hands the callback.
-            await xmpp.plugin["xep_0313"].retrieve(with_jid=with_jid, callback=lambda iq: holder.update(iq=iq))
-            results = holder["iq"]["mam"]["results"]
-            return [r["mam_result"]["forwarded"]["stanza"]["body"] for r in results]
+            return await _archive_bodies(xmpp, with_jid=with_jid)
     return run(go())
 
 
@@ -228,6 +250,109 @@ def muc_history(server, speaker, listener, room, bodies):
     return run(go())
 
 
+PERSISTENT = "muc#roomconfig_persistentroom"
+
+
+def make_history(server, owner, contact, room, chat_bodies, room_bodies):
+    """owner puts contact on their roster, sends them chat_bodies (the contact receives them, so
+    the server archived them all), makes room persistent and says room_bodies in it."""
+    async def go():
+        async with session(server, *owner) as a, session(server, *contact) as b:
+            await a.update_roster(contact[0], name=contact[0].split("@")[0].capitalize())
+            last = asyncio.get_running_loop().create_future()
+            b.add_event_handler("message", lambda m: m["body"] == chat_bodies[-1]
+                                and not last.done() and last.set_result(True))
+            for body in chat_bodies:
+                a.send_message(mto=contact[0], mbody=body, mtype="chat")
+            await last
+            await a["xep_0045"].join_muc_wait(room, owner[0].split("@")[0], maxstanzas=0, timeout=TIMEOUT)
+            form = await a["xep_0045"].get_room_config(room)
+            form.get_fields()[PERSISTENT]["value"] = True
+            await a["xep_0045"].set_room_config(room, form)
+            echoed = asyncio.get_running_loop().create_future()
+            a.add_event_handler("groupchat_message", lambda m: m["body"] == room_bodies[-1]
+                                and not echoed.done() and echoed.set_result(True))
+            for body in room_bodies:
+                a.send_message(mto=room, mbody=body, mtype="groupchat")
+            await echoed
+    run(go(), TIMEOUT * 3)
+
+
+def stored_view(server, account, room):
+    """What the account finds stored on a login: its roster's JIDs, its archive's bodies, the
+    room's archive and whether the room is persistent."""
+    async def go():
+        async with session(server, *account) as a:
+            roster = {str(contact) for contact in a.client_roster.keys()} - {a.boundjid.bare}
+            bodies = await _archive_bodies(a)
+            await a["xep_0045"].join_muc_wait(room, account[0].split("@")[0], maxstanzas=0, timeout=TIMEOUT)
+            room_bodies = await _archive_bodies(a, jid=room)
+            form = await a["xep_0045"].get_room_config(room)
+            persistent = form.get_fields()[PERSISTENT]["value"]
+            return {"roster": roster, "archive": bodies, "room_archive": room_bodies,
+                    "persistent": bool(persistent)}
+    return run(go(), TIMEOUT * 3)
+
+
+def _scram_server(address, cafile, jid):
+    """The modules scenario's form: the host's address and CA file, the JID's domain, and
+    SCRAM-SHA-256 the only mechanism offered, so a login proves the SCRAM credentials the
+    modules wrote."""
+    return Server(address=address, domain=jid.split("@", 1)[1], ca_file=cafile, sasl_mechanism="SCRAM-SHA-256")
+
+
+def can_login(jid, password, address, cafile):
+    """True when the server accepts the password over SCRAM-SHA-256, False when it refuses it;
+    anything else (stream ended, no connection) raises."""
+    try:
+        login(_scram_server(address, cafile, jid), jid, password)
+    except LoginFailed as failed:
+        if failed.reason != "auth":
+            raise
+        return False
+    return True
+
+
+def disco_form(jid, password, address, cafile, target):
+    """Logs in (SCRAM-SHA-256) and returns (identities in the server's order, features, the
+    fields of the data form) of target's disco#info."""
+    async def go():
+        async with session(_scram_server(address, cafile, jid), jid, password, presence=False) as xmpp:
+            iq = await xmpp["xep_0030"].get_info(jid=target, timeout=TIMEOUT)
+            info = iq["disco_info"]
+            fields = dict(info["form"]["values"]) if info.xml.find("{jabber:x:data}x") is not None else {}
+            return list(info["identities"]), set(info["features"]), fields
+    return run(go())
+
+
+def join_room(jid, password, address, cafile, room, nick):
+    """Logs in (SCRAM-SHA-256) and joins room as a client does; returns (the room's bare JID as
+    the room answered, the affiliation the room gives this client, the real JID the room sees)."""
+    async def go():
+        async with session(_scram_server(address, cafile, jid), jid, password, presence=False) as xmpp:
+            presence = (await xmpp["xep_0045"].join_muc_wait(slixmpp.JID(room), nick, timeout=TIMEOUT))[0]
+            return presence["from"].bare, presence["muc"]["affiliation"], xmpp.boundjid.bare
+    return run(go())
+
+
+def redeem(jid, password, token, address, cafile):
+    """A new client redeems an invitation in-band (try_register with the token, SCRAM-SHA-256):
+    "logged-in" when the token was accepted, the account registered (or its password reset) and
+    the new credentials logged in; otherwise where it stopped: "preauth:forbidden",
+    "register:not-acceptable", "register:conflict", ..."""
+    username = jid.split("@", 1)[0]
+    return try_register(_scram_server(address, cafile, jid), username, password, token)[1]
+
+
+def roster(jid, password, address, cafile):
+    """{contact JID: subscription} of the account's roster, as the server sends it (SCRAM-SHA-256)."""
+    async def go():
+        async with session(_scram_server(address, cafile, jid), jid, password, presence=False) as xmpp:
+            await xmpp.get_roster()
+            return {str(item): xmpp.client_roster[item]["subscription"] for item in xmpp.client_roster}
+    return run(go())
+
+
 def _tls_context(server):
     context = ssl.create_default_context(cafile=server.ca_file)
     context.minimum_version = ssl.TLSVersion.TLSv1_2
@@ -282,14 +407,24 @@ def upload_and_fetch(server, account, data, filename="probe.txt", content_type="
     return put_status, get_status, fetched, get_url
 
 
-def try_register(server, username, password):
-    """Attempts in-band registration (XEP-0077) on an unauthenticated stream, as a new client
-    would. Returns (feature advertised, error condition or None if the server accepted)."""
+def try_register(server, username, password, token=None):
+    """In-band registration (XEP-0077) on an unauthenticated stream after STARTTLS, as a new
+    client does; with token, first the invitation's XEP-0401 pre-authentication
+    (<preauth xmlns='urn:xmpp:pars:0' token='...'/>, what Prosody's mod_invites_register reads).
+    For a reset invitation the same registration of an existing name sets its new password.
+    Returns (registration advertised in the stream features, outcome): "logged-in" when the
+    server took the registration and the new credentials then logged in; otherwise where it
+    stopped: "preauth:forbidden", "register:not-allowed", "register:conflict", "auth-failed",
+    "disconnected", ..."""
     async def go():
         xmpp = _client(server, f"{username}@{server.domain}", password, direct_tls=False)
         xmpp.plugin["xep_0077"].force_registration = True
         done = asyncio.get_running_loop().create_future()
         advertised = {}
+
+        def settle(value):
+            if not done.done():
+                done.set_result(value)
 
         def features(stanza):
             # Record whether the server itself offered registration, before slixmpp forces it.
@@ -297,42 +432,75 @@ def try_register(server, username, password):
                 advertised.setdefault("register", "register" in stanza["features"])
             return stanza
 
+        async def send_or_settle(iq, step):
+            try:
+                await iq.send()
+                return True
+            except slixmpp.exceptions.IqError as err:
+                settle(f"{step}:{err.iq['error']['condition']}")
+                xmpp.disconnect()
+                return False
+
         async def register(_form):
+            if token is not None:
+                preauth = xmpp.make_iq_set()
+                preauth.append(ET.Element("{urn:xmpp:pars:0}preauth", token=token))
+                # slixmpp holds back stanzas before a session except bind/session/register ones;
+                # the pre-authentication belongs to the unauthenticated stream too (XEP-0401).
+                xmpp._always_send_everything = True  # pylint: disable=protected-access
+                try:
+                    if not await send_or_settle(preauth, "preauth"):
+                        return
+                finally:
+                    xmpp._always_send_everything = False  # pylint: disable=protected-access
             iq = xmpp.make_iq_set()
             iq["register"]["username"] = username
             iq["register"]["password"] = password
-            try:
-                await iq.send()
-                outcome = None
-            except slixmpp.exceptions.IqError as err:
-                outcome = err.iq["error"]["condition"]
-            if not done.done():
-                done.set_result(outcome)
+            await send_or_settle(iq, "register")
 
         xmpp.add_filter("in", features)
         xmpp.add_event_handler("register", register)
-        xmpp.add_event_handler("disconnected", lambda _: done.done() or done.set_result("disconnected"))
-        xmpp.add_event_handler("session_start", lambda _: done.done() or done.set_result("logged-in"))
-        xmpp.add_event_handler("failed_all_auth", lambda _: done.done() or done.set_result("no-auth"))
+        xmpp.add_event_handler("session_start", lambda _: settle("logged-in"))
+        xmpp.add_event_handler("failed_all_auth", lambda _: settle("auth-failed"))
+        xmpp.add_event_handler("disconnected", lambda _: settle("disconnected"))
         xmpp.connect(server.address, server.starttls_port)
-        outcome = await done
-        xmpp.disconnect()
+        try:
+            outcome = await done
+        finally:
+            xmpp.disconnect()
         return advertised.get("register", False), outcome
     return run(go())
 
 
-def bosh_session(server):
-    """Opens a real BOSH session (XEP-0206). Returns (status, session id, feature tags)."""
+def bosh_session(server, url=None):
+    """Opens a real BOSH session (XEP-0206) at url (default Prosody's own
+    https://<domain>:<https port>/http-bind). Returns (status, session id, feature tags)."""
     rid = int.from_bytes(os.urandom(4), "big")
     body = (f"<body rid='{rid}' to='{server.domain}' xml:lang='en' wait='10' hold='1' ver='1.6' "
             "xmpp:version='1.0' xmlns='http://jabber.org/protocol/httpbind' "
             "xmlns:xmpp='urn:xmpp:xbosh'/>")
     status, _unused, payload, _unused = https_request(
-        server, f"https://{server.domain}:{server.https_port}/http-bind", "POST", body.encode(),
+        server, url or f"https://{server.domain}:{server.https_port}/http-bind", "POST", body.encode(),
         {"Content-Type": "text/xml; charset=utf-8"})
     root = ET.fromstring(payload)
     features = [child.tag for feats in root for child in feats]
     return status, root.get("sid"), features
+
+
+def tls_connect(server, host, port, alpn):
+    """A TLS connection to the test host (SNI host, the scenario's CA) offering the ALPN ids
+    (none for [])."""
+    context = _tls_context(server)
+    context.set_alpn_protocols(alpn)
+    sock = socket.create_connection((server.address, port), TIMEOUT)
+    return context.wrap_socket(sock, server_hostname=host)
+
+
+def alpn_selected(server, url, offered):
+    """The protocol the server picks at url's host and port among the offered ALPN ids."""
+    parts = urlsplit(url)
+    with tls_connect(server, parts.hostname, parts.port or 443, offered) as tls:
+        return tls.selected_alpn_protocol()
 
 
 def _ws_frame(text):
@@ -353,13 +521,22 @@ def _ws_read_frame(sock):
     return data.decode()
 
 
-def websocket_open(server):
-    """RFC 7395: upgrades /xmpp-websocket with the 'xmpp' subprotocol and sends <open/>.
+def websocket_open(server, url=None):
+    """RFC 7395: upgrades to a websocket with the 'xmpp' subprotocol and sends <open/>. Without
+    url, at Prosody's own /xmpp-websocket on the HTTPS port (no ALPN, no Origin); with a full
+    wss:// url, as a browser does (ALPN http/1.1, Origin of the URL's host).
     Returns (HTTP status line, negotiated subprotocol, the server's first frame)."""
-    sock = socket.create_connection((server.address, server.https_port), TIMEOUT)
-    tls = _tls_context(server).wrap_socket(sock, server_hostname=server.domain)
+    if url is None:
+        host, port, path, alpn = server.domain, server.https_port, "/xmpp-websocket", []
+        header_host, origin = f"{host}:{port}", ""
+    else:
+        parts = urlsplit(url)
+        host, port, path, alpn = parts.hostname, parts.port or 443, parts.path, ["http/1.1"]
+        header_host = host if port == 443 else f"{host}:{port}"
+        origin = f"Origin: https://{header_host}\r\n"
+    tls = tls_connect(server, host, port, alpn)
     key = base64.b64encode(uuid.uuid4().bytes).decode()
-    tls.sendall((f"GET /xmpp-websocket HTTP/1.1\r\nHost: {server.domain}:{server.https_port}\r\n"
+    tls.sendall((f"GET {path} HTTP/1.1\r\nHost: {header_host}\r\n{origin}"
                  "Upgrade: websocket\r\nConnection: Upgrade\r\n"
                  f"Sec-WebSocket-Key: {key}\r\nSec-WebSocket-Version: 13\r\n"
                  "Sec-WebSocket-Protocol: xmpp\r\n\r\n").encode())
@@ -373,6 +550,17 @@ def websocket_open(server):
     first = _ws_read_frame(tls)
     tls.close()
     return lines[0], headers.get("sec-websocket-protocol"), first
+
+
+def login_direct_tls_alpn(server, jid, password, port):
+    """XEP-0368 login on port offering ALPN xmpp-client (as the XEP asks of clients). Returns
+    (ALPN id the server selected, SASL mechanism, bound JID)."""
+    async def go():
+        async with session(server, jid, password, direct_tls=True, presence=False, port=port,
+                           alpn=["xmpp-client"]) as xmpp:
+            alpn = xmpp.transport.get_extra_info("ssl_object").selected_alpn_protocol()
+            return alpn, xmpp.plugin["feature_mechanisms"].mech.name, str(xmpp.boundjid.bare)
+    return run(go())
 
 
 EXTDISCO_NS = "urn:xmpp:extdisco:2"

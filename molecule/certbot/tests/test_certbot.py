@@ -10,6 +10,7 @@ import subprocess
 import time
 
 import pytest
+from conftest_helpers import host_address
 
 testinfra_hosts = ["ansible://certbot-xmpp"]
 
@@ -36,7 +37,7 @@ ENDPOINTS = [
 @pytest.fixture(scope="module")
 def address(host):
     """The xmpp host's address on the scenario network, as this machine reaches it."""
-    return host.interface("eth0").addresses[0]
+    return host_address(host)
 
 
 @pytest.fixture(scope="module")

@@ -1,10 +1,7 @@
 """Fixtures of the coturn-prosody scenario: the two hosts, an XMPP account, the shared secret."""
-import os
-import pathlib
-
 import pytest
 import testinfra
-from conftest_helpers import container_address, create_accounts, scenario_ca_file
+from conftest_helpers import container_address, controller_secret, create_accounts, host_address, scenario_ca_file
 from xmpp_client import Server
 
 import turn_client
@@ -30,13 +27,12 @@ def turn_host(request):
 
 @pytest.fixture(scope="session")
 def turn_ip(turn_host):
-    return turn_client.ipv4_of(turn_host)
+    return host_address(turn_host)
 
 
 @pytest.fixture(scope="session")
 def secret():
-    path = pathlib.Path(os.environ["MOLECULE_EPHEMERAL_DIRECTORY"]) / "secrets" / "coturn_static_auth_secret"
-    return path.read_text(encoding="utf-8").strip()
+    return controller_secret("secrets/coturn_static_auth_secret")
 
 
 @pytest.fixture(scope="session")
@@ -52,7 +48,7 @@ def account():
 @pytest.fixture(scope="session")
 def peer(xmpp_host):
     """A UDP echo peer on the XMPP host: the one address the scenario lets the relay reach."""
-    address = turn_client.ipv4_of(xmpp_host)
+    address = host_address(xmpp_host)
     turn_client.start_peer(xmpp_host, address)
     yield address
     xmpp_host.run("systemctl stop turn-test-peer.service")

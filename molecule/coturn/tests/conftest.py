@@ -5,6 +5,7 @@ import pathlib
 
 import pytest
 import testinfra
+from conftest_helpers import controller_secret, host_address
 
 import turn_client
 
@@ -46,7 +47,7 @@ def secret_file():
 
 @pytest.fixture(scope="session")
 def secret(secret_file):
-    return secret_file.read_text(encoding="utf-8").strip()
+    return controller_secret(secret_file)
 
 
 @pytest.fixture(scope="session")
@@ -58,19 +59,19 @@ def server_ip(nat):
 @pytest.fixture(scope="session")
 def server_private_ip(server, nat):
     """coturn-server's own interface address, behind the NAT."""
-    address = turn_client.ipv4_of(server)
+    address = host_address(server)
     assert address == nat["private"]
     return address
 
 
 @pytest.fixture(scope="session")
 def direct_ip(direct):
-    return turn_client.ipv4_of(direct)
+    return host_address(direct)
 
 
 @pytest.fixture(scope="session")
 def client_ip(client):
-    return turn_client.ipv4_of(client)
+    return host_address(client)
 
 
 @pytest.fixture(scope="session")

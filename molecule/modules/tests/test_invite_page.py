@@ -16,8 +16,7 @@ from selenium.webdriver.support.ui import WebDriverWait
 
 import browser
 from conftest import module_task
-from invite_client import roster
-from xmpp_probe import can_login
+from xmpp_client import can_login, roster
 
 MODULE = "xmpp.stack.prosody_invite"
 DOMAIN = "example.test"

@@ -13,8 +13,7 @@ import time
 
 
 from conftest import EPHEMERAL, PROJECT, module_task, run_playbook
-from invite_client import redeem, roster
-from xmpp_probe import can_login
+from xmpp_client import can_login, redeem, roster
 
 MODULE = "xmpp.stack.prosody_invite"
 DOMAIN = "example.test"

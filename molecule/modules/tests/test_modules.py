@@ -4,7 +4,7 @@ across a restart, a disabled module disappearing for a real client, and bad name
 import pytest
 
 from conftest import module_task, secret
-from xmpp_probe import disco_info
+from xmpp_client import disco_form
 
 MODULE = "xmpp.stack.prosody_module"
 DROPIN = "/etc/prosody/conf.d/90-xmpp-stack-modules.cfg.lua"
@@ -47,7 +47,7 @@ def test_enabled_modules_survive_a_restart(host):
 
 def test_a_disabled_module_is_gone_for_a_client_and_comes_back(host, address, cafile):
     def server_features():
-        return disco_info("alice@example.test", secret("alice"), address, cafile, "example.test")[1]
+        return disco_form("alice@example.test", secret("alice"), address, cafile, "example.test")[1]
 
     assert "jabber:iq:version" in server_features()
     disabled = module_task(MODULE, {"name": "version", "state": "disabled"}, diff=True)

@@ -9,7 +9,7 @@ import pytest
 from slixmpp.exceptions import IqError
 
 from conftest import PROJECT, module_task, run_playbook, secret
-from xmpp_probe import can_login, disco_info, join_room
+from xmpp_client import can_login, disco_form, join_room
 
 USER = "xmpp.stack.prosody_user"
 ROOM = "xmpp.stack.prosody_muc_room"
@@ -88,7 +88,7 @@ def test_the_room_written_with_sharp_s_is_the_room_a_client_joins_with_its_real_
     assert room == "strasse@conference.example.test"
     assert me == "strasse@example.test"
     assert affiliation == "owner"
-    identities = disco_info("alice@example.test", secret("alice"), address, cafile,
+    identities = disco_form("alice@example.test", secret("alice"), address, cafile,
                             "STRASSE@conference.example.test")[0]
     assert identities[0][3] == "Straße"
     rerun = module_task(ROOM, {"room": "straße@conference.example.test", "owners": ["Straße@example.test"],
@@ -103,14 +103,14 @@ def test_each_domains_accounts_log_in_on_their_own_domain(address, cafile):
 
 
 def test_each_room_is_on_its_domains_muc_component(address, cafile):
-    identities = disco_info("carol@other.test", secret("carol"), address, cafile, "lobby@conference.other.test")[0]
+    identities = disco_form("carol@other.test", secret("carol"), address, cafile, "lobby@conference.other.test")[0]
     assert identities[0][3] == "Other lobby"
     room, affiliation, _me = join_room("dave@other.test", secret("dave"), address, cafile,
                                        "lobby@conference.other.test", "dave")
     assert (room, affiliation) == ("lobby@conference.other.test", "member")
     # No such room on the other domain's component: the room says so (not any failure will do).
     with pytest.raises(IqError) as err:
-        disco_info("carol@other.test", secret("carol"), address, cafile, "lobby@conference.example.test")
+        disco_form("carol@other.test", secret("carol"), address, cafile, "lobby@conference.example.test")
     assert err.value.condition == "item-not-found"
 
 

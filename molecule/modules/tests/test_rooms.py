@@ -5,7 +5,7 @@ import pytest
 from slixmpp.exceptions import IqError
 
 from conftest import module_task, secret
-from xmpp_probe import disco_info
+from xmpp_client import disco_form
 
 MODULE = "xmpp.stack.prosody_muc_room"
 TEAM = "team@conference.example.test"
@@ -14,7 +14,7 @@ TEAM = "team@conference.example.test"
 @pytest.fixture()
 def disco(address, cafile):
     def query(target):
-        return disco_info("alice@example.test", secret("alice"), address, cafile, target)
+        return disco_form("alice@example.test", secret("alice"), address, cafile, target)
     return query
 
 

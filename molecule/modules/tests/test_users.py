@@ -5,7 +5,7 @@ import os
 import secrets
 
 from conftest import HOST, PROJECT, module_task, run_playbook, secret
-from xmpp_probe import can_login
+from xmpp_client import can_login
 
 MODULE = "xmpp.stack.prosody_user"
 # The inventory's accounts of example.test (Straße@example.test is Prosody's strasse@example.test).

@@ -8,7 +8,7 @@ import subprocess
 
 import pytest
 import testinfra
-from conftest_helpers import scenario_ca_file
+from conftest_helpers import container_address, controller_secret, scenario_ca_file
 from xmpp_client import Server
 
 PROJECT = pathlib.Path(__file__).resolve().parents[3]
@@ -26,12 +26,6 @@ def ephemeral_dir():
     path = os.environ.get("MOLECULE_EPHEMERAL_DIRECTORY")
     assert path, "run the tests through molecule verify (MOLECULE_EPHEMERAL_DIRECTORY unset)"
     return pathlib.Path(path)
-
-
-def network_address(container, network=FRONT_NETWORK):
-    """A test host's IPv4 address on one of the scenario's networks."""
-    out = subprocess.run(["docker", "inspect", container], check=True, capture_output=True, text=True)
-    return json.loads(out.stdout)[0]["NetworkSettings"]["Networks"][network]["IPAddress"]
 
 
 def backend_addresses():
@@ -98,7 +92,7 @@ def db_host():
 
 @pytest.fixture(scope="session")
 def server():
-    return Server(address=network_address(XMPP_HOST), domain=DOMAIN, ca_file=scenario_ca_file())
+    return Server(address=container_address(XMPP_HOST, FRONT_NETWORK), domain=DOMAIN, ca_file=scenario_ca_file())
 
 
 @pytest.fixture(scope="session")
@@ -114,4 +108,4 @@ def accounts():
 
 @pytest.fixture(scope="session")
 def db_password():
-    return (ephemeral_dir() / "secrets" / "db").read_text().split()[0]
+    return controller_secret("secrets/db")

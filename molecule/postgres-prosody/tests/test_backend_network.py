@@ -7,6 +7,7 @@ import json
 import subprocess
 
 from conftest import DB_HOST, FRONT_NETWORK, XMPP_HOST, admin_sql, backend_addresses
+from conftest_helpers import container_address
 
 
 def _gateway(network):
@@ -41,6 +42,5 @@ def test_database_listens_on_loopback_and_its_backend_address_with_the_sites_cer
     assert admin_sql(db_host, "SHOW ssl_cert_file") == "/etc/ssl/site-db/server.crt"
     listening = db_host.run("ss -Htln 'sport = :5432'").stdout
     assert f"{backend_addresses()[DB_HOST]}:5432" in listening
-    front = subprocess.run(["docker", "inspect", DB_HOST], check=True, capture_output=True, text=True)
-    front_address = json.loads(front.stdout)[0]["NetworkSettings"]["Networks"][FRONT_NETWORK]["IPAddress"]
+    front_address = container_address(DB_HOST, FRONT_NETWORK)
     assert f"{front_address}:5432" not in listening

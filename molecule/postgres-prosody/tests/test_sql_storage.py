@@ -6,9 +6,9 @@ toward the database as one the site already runs), the client and psql find ever
 Prosody is restarted and site.yml re-run from the scenario's own inventory (db_servers, wired).
 """
 
-import chat
 from conftest import (DB_HOST, DOMAIN, EXTERNAL_INVENTORY, PROJECT, ROOM, SCENARIO, XMPP_HOST, admin_sql,
                       run_playbook, task_results)
+from xmpp_client import make_history, message_between_servers, stored_view
 
 CHAT = [f"stored message {n}" for n in range(3)]
 ROOM_SAYS = [f"room message {n}" for n in range(2)]
@@ -30,7 +30,7 @@ def test_accounts_come_from_the_user_module(accounts):
 
 def test_client_fills_internal_storage(xmpp_host, server, accounts):
     users, _unused = accounts
-    chat.fill(server, users["alice"], users["bob"], ROOM, CHAT, ROOM_SAYS)
+    make_history(server, users["alice"], users["bob"], ROOM, CHAT, ROOM_SAYS)
     data = "/var/lib/prosody/example%2etest"
     assert xmpp_host.file(f"{data}/archive/alice.list").exists
     assert xmpp_host.file(f"{data}/roster/alice.dat").exists
@@ -58,7 +58,7 @@ def test_prosody_now_runs_on_sql(xmpp_host):
 
 def test_client_sees_its_data_after_the_migration(server, accounts):
     users, _unused = accounts
-    seen = chat.what_alice_sees(server, users["alice"], ROOM)
+    seen = stored_view(server, users["alice"], ROOM)
     assert seen["roster"] == {users["bob"][0]}
     assert seen["archive"] == CHAT
     assert [body for body in seen["room_archive"] if body] == ROOM_SAYS
@@ -87,14 +87,14 @@ def test_database_password_is_readable_only_by_prosody(xmpp_host, db_password):
 
 def test_restart_and_rerun_keep_everything(xmpp_host, server, accounts):
     users, _unused = accounts
-    chat.send_chat(server, users["alice"], users["bob"], LATER)
+    assert message_between_servers(server, users["alice"], server, users["bob"], LATER) == users["alice"][0]
     assert xmpp_host.run("systemctl restart prosody").rc == 0
     # site.yml from the scenario's inventory (the database in db_servers, its address and the
     # password wired) gives Prosody exactly what the external inventory gave it: nothing changes.
     report = run_playbook(SCENARIO / "converge.yml", "-e", "prosody_storage=sql")
     assert report["stats"][XMPP_HOST]["changed"] == 0
     assert report["stats"][DB_HOST]["changed"] == 0
-    seen = chat.what_alice_sees(server, users["alice"], ROOM)
+    seen = stored_view(server, users["alice"], ROOM)
     assert seen["roster"] == {users["bob"][0]}
     assert seen["archive"] == CHAT + [LATER]
     assert [body for body in seen["room_archive"] if body] == ROOM_SAYS

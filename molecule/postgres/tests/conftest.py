@@ -6,24 +6,17 @@ import shlex
 import subprocess
 
 import pytest
+from conftest_helpers import controller_secret
 
 PROJECT = pathlib.Path(__file__).resolve().parents[3]
 DATABASE = "prosody"
 ROLE = "prosody"
 
 
-def ephemeral_dir():
-    """Molecule's per-scenario state directory, where converge.yml keeps the generated passwords."""
-    path = os.environ.get("MOLECULE_EPHEMERAL_DIRECTORY")
-    assert path, "run the tests through molecule verify (MOLECULE_EPHEMERAL_DIRECTORY unset)"
-    return pathlib.Path(path)
-
-
 def generated_password(db_host_name):
-    """The password the role generated on the controller for one database host."""
-    path = ephemeral_dir() / "credentials" / f"{db_host_name}-postgres-{ROLE}"
-    # The password lookup stores 'PASSWORD salt=...' when it also keeps a salt: the first word only.
-    return path.read_text().split()[0]
+    """The password the role generated on the controller for one database host (converge.yml
+    keeps them in Molecule's per-scenario directory)."""
+    return controller_secret(f"credentials/{db_host_name}-postgres-{ROLE}")
 
 
 @pytest.fixture(scope="session")

@@ -15,7 +15,7 @@ import pytest
 import testinfra
 
 import xmpp_client
-from conftest_helpers import assert_not_in_step_logs, wait_for
+from conftest_helpers import assert_not_in_step_logs, controller_secret, host_address, wait_for
 
 testinfra_hosts = ["ansible://prometheus-mon"]
 
@@ -45,24 +45,20 @@ def other_host(name):
                               ansible_inventory=os.environ["MOLECULE_INVENTORY_FILE"])
 
 
-def ipv4_of(host):
-    return next(a for a in host.interface("eth0").addresses if ":" not in a)
-
-
 @pytest.fixture(scope="module")
 def password():
-    return (EPHEMERAL / "web-password").read_text().strip()
+    return controller_secret("web-password")
 
 
 @pytest.fixture(scope="module")
 def prometheus(host):
     # The controller reaches the host by address but checks the certificate of its name.
-    return xmpp_client.Server(address=ipv4_of(host), domain="prometheus-mon", ca_file=CA_FILE)
+    return xmpp_client.Server(address=host_address(host), domain="prometheus-mon", ca_file=CA_FILE)
 
 
 @pytest.fixture(scope="module")
 def xmpp():
-    return xmpp_client.Server(address=ipv4_of(other_host("prometheus-xmpp")), domain=DOMAIN,
+    return xmpp_client.Server(address=host_address(other_host("prometheus-xmpp")), domain=DOMAIN,
                               ca_file=CA_FILE)
 
 
@@ -182,7 +178,7 @@ def mails(host, since=0.0):
 
 
 def test_smtp_password_is_in_no_output_and_no_readable_file(host):
-    secret = (EPHEMERAL / "smtp-password").read_text().strip()
+    secret = controller_secret("smtp-password")
     assert_not_in_step_logs(secret, "Write Alertmanager's routes and receivers, checked with amtool")
     config = host.file("/etc/prometheus/alertmanager.yml")
     assert (config.mode, config.user, config.group) == (0o640, "root", "prometheus")

@@ -1,10 +1,8 @@
 """LDAP authentication (core auth_ldap) against a real slapd: the trixie host's second
 VirtualHost, ldap.trixie.example.test, checks passwords against the slapd that prepare.yml set
 up, with a password prepare.yml generated."""
-import os
-
 import pytest
-from conftest_helpers import container_address, scenario_ca_file
+from conftest_helpers import container_address, controller_secret, scenario_ca_file
 from xmpp_client import LoginFailed, Server, login
 
 DOMAIN = "ldap.trixie.example.test"
@@ -18,9 +16,7 @@ def ldap_server():
 
 @pytest.fixture(scope="module")
 def erin():
-    path = os.path.join(os.environ["MOLECULE_EPHEMERAL_DIRECTORY"], "ldap-user-password")
-    with open(path, encoding="ascii") as handle:
-        return f"erin@{DOMAIN}", handle.read().split()[0]
+    return f"erin@{DOMAIN}", controller_secret("ldap-user-password")
 
 
 def test_ldap_account_logs_in_over_tls(ldap_server, erin):

@@ -6,9 +6,9 @@ ip_unprivileged_port_start=1024), so Prosody binds 443 only with its one capabil
 import json
 import uuid
 
-from public_urls import (alpn_selected, bosh_session_at, login_direct_tls_alpn, prosody_listens, tls_connect,
-                         websocket_open_at)
-from xmpp_client import https_request, upload_and_fetch
+from public_urls import prosody_listens
+from xmpp_client import (alpn_selected, bosh_session, https_request, login_direct_tls_alpn, tls_connect, upload_and_fetch,
+                         websocket_open)
 
 NET_BIND_SERVICE = 1 << 10
 
@@ -87,14 +87,14 @@ def test_host_meta_lists_the_public_urls(server, public):
 
 
 def test_websocket_at_the_public_url(server, public):
-    status, protocol, first_frame = websocket_open_at(server, public.base.replace("https", "wss", 1) + "xmpp-websocket")
+    status, protocol, first_frame = websocket_open(server, public.base.replace("https", "wss", 1) + "xmpp-websocket")
     assert " 101 " in status
     assert protocol == "xmpp"
     assert "<open" in first_frame and server.domain in first_frame
 
 
 def test_bosh_at_the_public_url(server, public):
-    status, sid, features = bosh_session_at(server, public.base + "http-bind")
+    status, sid, features = bosh_session(server, public.base + "http-bind")
     assert status == 200 and sid
     assert "{urn:ietf:params:xml:ns:xmpp-sasl}mechanisms" in features
 

@@ -13,7 +13,7 @@ import urllib.parse
 import urllib.request
 
 import pytest
-from conftest_helpers import container_address, create_accounts
+from conftest_helpers import container_address, controller_secret, create_accounts
 from xmpp_client import Server
 
 DEMO_HOME = pathlib.Path.home() / ".local" / "share" / "xmpp-stack"
@@ -32,7 +32,7 @@ EXPECTED_TARGETS = (
 
 def credential(name):
     """A shared secret site.yml generated on the controller (file per secret)."""
-    return (CREDENTIALS / name).read_text().strip()
+    return controller_secret(CREDENTIALS / name)
 
 
 @pytest.fixture(scope="session")
