@@ -229,19 +229,24 @@ def disco_items(server, account, target=None):
     return run(go())
 
 
+async def _say_in_room(xmpp, room, bodies):
+    """Says bodies in room (joined); returns once the room echoed the last, which proves all of
+    them are in its history."""
+    echoed = asyncio.get_running_loop().create_future()
+    xmpp.add_event_handler("groupchat_message", lambda m: m["body"] == bodies[-1]
+                           and not echoed.done() and echoed.set_result(True))
+    for body in bodies:
+        xmpp.send_message(mto=room, mbody=body, mtype="groupchat")
+    await echoed
+
+
 def muc_history(server, speaker, listener, room, bodies):
     """speaker joins room and says bodies; listener joins afterwards. Returns the bodies of the
     history the room sent listener on join."""
     async def go():
         async with session(server, *speaker) as xmpp:
             await xmpp.plugin["xep_0045"].join_muc_wait(room, "speaker", maxstanzas=0, timeout=TIMEOUT)
-            # The room's echo of the last message proves all of them are in its history.
-            echoed = asyncio.get_running_loop().create_future()
-            xmpp.add_event_handler("groupchat_message", lambda m: m["body"] == bodies[-1]
-                                   and not echoed.done() and echoed.set_result(True))
-            for body in bodies:
-                xmpp.send_message(mto=room, mbody=body, mtype="groupchat")
-            await echoed
+            await _say_in_room(xmpp, room, bodies)
             # The speaker stays: a room that is not persistent ends when its last occupant leaves.
             async with session(server, *listener) as other:
                 _unused, _unused, _unused, history = await other.plugin["xep_0045"].join_muc_wait(
@@ -269,12 +274,7 @@ def make_history(server, owner, contact, room, chat_bodies, room_bodies):
             form = await a["xep_0045"].get_room_config(room)
             form.get_fields()[PERSISTENT]["value"] = True
             await a["xep_0045"].set_room_config(room, form)
-            echoed = asyncio.get_running_loop().create_future()
-            a.add_event_handler("groupchat_message", lambda m: m["body"] == room_bodies[-1]
-                                and not echoed.done() and echoed.set_result(True))
-            for body in room_bodies:
-                a.send_message(mto=room, mbody=body, mtype="groupchat")
-            await echoed
+            await _say_in_room(a, room, room_bodies)
     run(go(), TIMEOUT * 3)
 
 

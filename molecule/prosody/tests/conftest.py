@@ -5,6 +5,13 @@ from conftest_helpers import container_address, create_accounts, scenario_ca_fil
 from public_urls import Public
 from xmpp_client import Server
 
+DOMAINS = {"prosody-trixie": "trixie.example.test", "prosody-bookworm": "bookworm.example.test"}
+
+
+def server_of(name):
+    """The XMPP server of a test host (by its container's name), as the controller reaches it."""
+    return Server(address=container_address(name), domain=DOMAINS[name], ca_file=scenario_ca_file())
+
 
 @pytest.fixture(scope="module")
 def server(host):

@@ -17,20 +17,15 @@ import subprocess
 import time
 
 import pytest
-from conftest_helpers import container_address, create_accounts, prosody_shell, scenario_ca_file, wait_for
-from xmpp_client import (Server, add_contact, login, message_outcome, muc_join_outcomes,
-                         pep_publish, report_spam)
+from conftest import DOMAINS, server_of
+from conftest_helpers import container_address, create_accounts, prosody_shell, wait_for
+from xmpp_client import add_contact, login, message_outcome, muc_join_outcomes, pep_publish, report_spam
 
 TRIXIE, BOOKWORM = "prosody-trixie", "prosody-bookworm"
-DOMAINS = {TRIXIE: "trixie.example.test", BOOKWORM: "bookworm.example.test"}
 RTBL = f"rtbl@{DOMAINS[TRIXIE]}"
 OPEN_LIST = {"pubsub#access_model": "open", "pubsub#max_items": "max"}
 # Where prepare.yml put this suite's xmpp_client.py on the trixie host.
 REMOTE_SUPPORT = "/usr/local/lib/xmpp-stack-test"
-
-
-def _server(name):
-    return Server(address=container_address(name), domain=DOMAINS[name], ca_file=scenario_ca_file())
 
 
 def _on(container, *argv):
@@ -82,7 +77,7 @@ def _connect_from_trixie(address, port):
 
 
 def test_wrong_passwords_get_the_host_banned_until_bantime_ends():
-    bookworm = _server(BOOKWORM)
+    bookworm = server_of(BOOKWORM)
     jail = _variables(BOOKWORM)
     maxretry, bantime = int(jail["maxretry"]), int(jail["bantime"])
     trixie_ip = container_address(TRIXIE)
@@ -116,7 +111,7 @@ def test_wrong_passwords_get_the_host_banned_until_bantime_ends():
 def test_http_login_failures_are_read_with_the_client_address_behind_the_proxy():
     """A failed SASL over BOSH through bookworm's nginx: the line fail2ban reads names the
     controller's address (X-Forwarded-For from a trusted proxy), not nginx's 127.0.0.1."""
-    bookworm = _server(BOOKWORM)
+    bookworm = server_of(BOOKWORM)
     _bosh_unknown_user(bookworm)
     # Debian 12's fail2ban-regex cannot read the journal itself: it reads journalctl's text.
     out = _on(BOOKWORM, "sh", "-c", "journalctl -u prosody -o short --no-pager > /run/prosody-journal.log && "
@@ -154,7 +149,7 @@ def _sha256(jid):
 @pytest.fixture(scope="module")
 def listed():
     """The block list published, both subscribers subscribed, and a JID of bookworm listed."""
-    trixie, bookworm = _server(TRIXIE), _server(BOOKWORM)
+    trixie, bookworm = server_of(TRIXIE), server_of(BOOKWORM)
     people = {**create_accounts(TRIXIE, trixie.domain, ["rtbl", "stranger", "friend", "admin"]),
               **{f"b-{k}": v for k, v in create_accounts(BOOKWORM, bookworm.domain, ["spammer", "carol", "dave", "admin"]).items()}}
     # The nodes exist (open to anyone) before the subscribers ask for them: one entry each for

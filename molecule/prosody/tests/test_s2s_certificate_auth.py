@@ -4,19 +4,15 @@ by certificate (SASL EXTERNAL, XEP-0178), not by dialback. Read from Prosody's o
 import re
 import subprocess
 
-from conftest_helpers import container_address, create_accounts, prosody_shell, scenario_ca_file
-from xmpp_client import Server, message_between_servers
+from conftest import DOMAINS, server_of
+from conftest_helpers import create_accounts, prosody_shell
+from xmpp_client import message_between_servers
 
-HOSTS = {"prosody-trixie": "trixie.example.test", "prosody-bookworm": "bookworm.example.test"}
 # One row of s2s:show() with the columns asked below: direction, remote domain, SASL status,
 # certificate status, dialback status (the last may hold a space: "Not used"). Prosody 13.0.1
 # prints the cells between "|" separators, as read on the stack scenario's hosts:
 # "| -->  | beta.example.test   | Succeeded  | Valid        | Not used     ".
 ROW = re.compile(r"(<--|-->|<->)\s*\|\s*(\S+)\s*\|\s*(\S+)\s*\|\s*(\S+)\s*\|\s*(\S.*?)\s*$")
-
-
-def _server(name):
-    return Server(address=container_address(name), domain=HOSTS[name], ca_file=scenario_ca_file())
 
 
 def _sessions(container, remote):
@@ -34,12 +30,12 @@ def _extended_key_usage(container, domain):
 
 
 def test_lab_certificates_are_server_auth_only():
-    for container, domain in HOSTS.items():
+    for container, domain in DOMAINS.items():
         assert _extended_key_usage(container, domain) == ["TLS Web Server Authentication"]
 
 
 def test_s2s_sessions_are_certificate_authenticated_not_dialback():
-    trixie, bookworm = _server("prosody-trixie"), _server("prosody-bookworm")
+    trixie, bookworm = server_of("prosody-trixie"), server_of("prosody-bookworm")
     erin = create_accounts("prosody-trixie", trixie.domain, ["erin"])["erin"]
     frank = create_accounts("prosody-bookworm", bookworm.domain, ["frank"])["frank"]
     # Both directions carry a message, so each server has an outgoing and an incoming session.
