@@ -5,9 +5,10 @@
 
 Invitations are made by the VirtualHost's own mod_invites functions (create_account,
 create_account_reset, create_contact), so they are exactly the ones ``prosodyctl shell invite``
-makes: same token store, same URIs, same landing-page links. Pending invitations are read from
-mod_invites' host store (``invite_token``), the one ``invite list`` reads, expired ones included
-so that they can be revoked.
+makes: same token store, same URIs, same landing-page links (a reset's link is the prosody
+role's reset page, mod_invites_reset_web, when the host loads it, else none). Pending invitations
+are read from mod_invites' host store (``invite_token``), the one ``invite list`` reads, expired
+ones included so that they can be revoked.
 """
 
 from __future__ import annotations
@@ -43,6 +44,13 @@ HELPERS = COMMON_HELPERS + [
 end
 """),
     one_line("""
+> function xs_invite_page(h, inv)
+  if not (inv.additional_data and inv.additional_data.allow_reset) then return inv.landing_page end;
+  local page = prosody.hosts[h].modules.invites_reset_web;
+  return page and page.reset_url(inv.token) or nil;
+end
+"""),
+    one_line("""
 > function xs_invite_list(h)
   local now = os.time();
   local out = {};
@@ -50,7 +58,7 @@ end
     if type(inv) == "table" then
       local extra = inv.additional_data or {};
       out[#out+1] = { token = token, type = inv.type, jid = inv.jid, created_at = inv.created_at,
-        expires = inv.expires, expired = inv.expires < now, uri = inv.uri, landing_page = inv.landing_page,
+        expires = inv.expires, expired = inv.expires < now, uri = inv.uri, landing_page = xs_invite_page(h, inv),
         reset = extra.allow_reset, roles = extra.roles };
     end;
   end;
@@ -71,7 +79,7 @@ end
     else return { error = "unknown invitation type " .. tostring(kind) } end;
     if not inv then return { error = tostring(err), made = out } end;
     out[#out+1] = { token = inv.token, type = inv.type, jid = inv.jid, created_at = inv.created_at,
-      expires = inv.expires, uri = inv.uri, landing_page = inv.landing_page };
+      expires = inv.expires, uri = inv.uri, landing_page = xs_invite_page(h, inv) };
   end;
   return { made = out };
 end
@@ -222,9 +230,10 @@ def describe(invite, reveal):
     if reveal:
         out["token"] = invite.get("token")
         out["uri"] = invite.get("uri")
-        # mod_invites_page gives a reset a link too, but its form only creates accounts (it refuses
-        # an existing name): a reset is redeemed with the xmpp: URI.
-        out["landing_page"] = None if kind == "reset" else invite.get("landing_page")
+        # A reset's link is the prosody role's reset page (mod_invites_reset_web), never
+        # mod_invites_page's /invite link (its form only creates accounts): xs_invite_page
+        # answers nil for a reset on a host without that page.
+        out["landing_page"] = invite.get("landing_page")
     return out
 
 

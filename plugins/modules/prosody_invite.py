@@ -18,7 +18,8 @@ description:
     them by token, or revokes every expired one."
   - Invitations are made by the host's own C(mod_invites), exactly as C(prosodyctl shell invite)
     makes them, in one admin-shell session per task. Each created invitation is returned with its
-    C(xmpp:) URI (XEP-0401 pre-authenticated) and, when the host serves a landing page, its web link.
+    C(xmpp:) URI (XEP-0401 pre-authenticated) and, when the host serves a landing page, its web link
+    (for a password reset, the page that sets the new password).
   - "Creating is not idempotent, by design: each run of O(action=create) makes new invitations and
     reports C(changed). An invitation is a single-use secret handed to one person; handing the same
     pending token to a second person would let whichever of them comes first take the account, and
@@ -62,7 +63,8 @@ options:
       - V(account) creates an account, named O(jid) or any free name on O(host).
       - V(contact) creates an account (with O(allow_registration=true)) that becomes a mutual
         contact of O(jid), an existing account.
-      - V(reset) sets a new password for O(jid), an existing account.
+      - V(reset) sets a new password for O(jid), an existing account, in the browser (RV(invitations[].landing_page))
+        or in an XMPP app that supports it (RV(invitations[].uri)). Prosody removes the invitation when it is used.
     type: str
     choices: [account, contact, reset]
     default: account
@@ -188,8 +190,11 @@ invitations:
       description:
         - The web link of the invitation, when the host serves a landing page (the prosody role's
           C(prosody_invites_page_enabled)), else C(null).
-        - Always C(null) for a password reset (O(type=reset)), whose link is its C(xmpp:) URI. The landing
-          page's registration form creates accounts and refuses an existing name, so it cannot reset.
+        - For an account or contact invitation, the landing page (C(<base>invite?<token>)) with the
+          apps for the person's platform and the registration form.
+        - For a password reset (O(type=reset)), the reset page (C(<base>reset?t=<token>), the prosody
+          role's C(mod_invites_reset_web)), where the account's owner sets a new password; C(null) on a
+          host without that page, where the C(xmpp:) URI is the only link.
       type: str
       returned: always
       sample: "https://example.org:5281/invite?4Tk3X0yX9NfHkPq2"

@@ -160,7 +160,8 @@ def test_upload_global_quota_beside_the_daily_one_and_none_at_zero():
     assert "http_file_share_global_quota" not in upload(prosody_upload_global_quota=0)
 
 
-PAGE_MODULES = ["invites_page", "invites_register_web", "register_apps", "http_libjs", "password_policy"]
+PAGE_MODULES = ["invites_page", "invites_register_web", "register_apps", "http_libjs", "password_policy",
+                "invites_reset_web"]
 
 
 def test_the_invitation_page_is_served_at_invite_with_the_role_apps_and_site_name():

@@ -207,10 +207,21 @@ def test_durations(value, seconds):
     assert pi.parse_duration(value) == seconds
 
 
-def test_a_reset_has_no_landing_page_only_its_uri():
-    # mod_invites_page links a reset too, but its form only creates accounts: the module returns none.
+@pytest.mark.parametrize("page", ["https://example.test:5281/reset?t=NewToken00000000", None])
+def test_a_reset_links_the_reset_page_or_only_its_uri(page):
+    # xs_invite_page answers the reset page's link (mod_invites_reset_web's reset_url), or nil on a
+    # host without it: never mod_invites_page's /invite link, whose form only creates accounts.
     shell = make_shell(user_exists=True)
+    shell.answers["xs_invite_create"] = lambda args: {"made": [dict(MADE, token="NewToken00000000", landing_page=page)]}
     result, _module = run(shell, type="reset", jid="alice@example.test")
     invitation, = result["invitations"]
-    assert invitation["type"] == "reset" and invitation["landing_page"] is None
+    assert invitation["type"] == "reset" and invitation["landing_page"] == page
     assert invitation["uri"].startswith("xmpp:")
+    assert "NewToken00000000" in shell.secrets
+
+
+def test_the_session_asks_the_reset_page_for_a_reset_link():
+    helper, = [line for line in pi.HELPERS if line.startswith("> function xs_invite_page(")]
+    assert "allow_reset" in helper and "modules.invites_reset_web" in helper and ".reset_url(inv.token)" in helper
+    assert all("landing_page = xs_invite_page(h, inv)" in line for line in pi.HELPERS
+               if line.startswith(("> function xs_invite_list(", "> function xs_invite_create(")))

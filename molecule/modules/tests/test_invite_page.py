@@ -1,12 +1,15 @@
 """The invitation landing page in a real browser (Debian's Chromium): an invited person opens the
 link prosody_invite returned, sees the apps of their platform with the logos Prosody serves, picks
-one, creates the account in the registration form, and the account logs in with slixmpp. Every
-request the browser sends goes to the XMPP domain's own origin (DevTools' network log), none to
-a store or a CDN.
+one, creates the account in the registration form, and the account logs in with slixmpp. A reset
+link (the role's mod_invites_reset_web) sets a new password in the browser. Every request the
+browser sends goes to the XMPP domain's own origin (DevTools' network log), none to a store or a
+CDN.
 
 Every account made here is deleted again (test_users.py holds example.test to the inventory's).
 """
 
+import json
+import re
 import secrets
 
 import pytest
@@ -148,11 +151,91 @@ def test_a_contact_invitation_signed_up_in_the_browser_makes_mutual_contacts(chr
     assert origins(browser.requested_urls(driver)) == ["https://other.test:5281"]
 
 
-def test_a_reset_invitation_has_no_page_only_its_uri(accounts):
-    # The page's form only creates accounts: a reset is handed out as its xmpp: URI.
-    jid = accounts("forgetful")
-    result = module_task("xmpp.stack.prosody_user", {"jid": jid, "password": secrets.token_urlsafe(16)})
+def network(driver):
+    """Since the last read of DevTools' log: the URLs requested, and each URL's response headers
+    (lower-case names), one dict per response."""
+    urls, headers = [], {}
+    for entry in driver.get_log("performance"):
+        message = json.loads(entry["message"])["message"]
+        if message["method"] == "Network.requestWillBeSent":
+            urls.append(message["params"]["request"]["url"])
+        elif message["method"] == "Network.responseReceived":
+            response = message["params"]["response"]
+            headers.setdefault(response["url"], []).append({k.lower(): v for k, v in response["headers"].items()})
+    return urls, headers
+
+
+def submit_new_password(driver, wait, password):
+    """On the reset page: the new password twice; the next page's heading and its alert text."""
+    form = wait.until(expected_conditions.presence_of_element_located((By.CSS_SELECTOR, "form[method=post]")))
+    for name in ("password", "password_confirm"):
+        field = driver.find_element(By.NAME, name)
+        field.clear()
+        field.send_keys(password)
+    form.find_element(By.CSS_SELECTOR, "button[type=submit]").click()
+    wait.until(expected_conditions.staleness_of(form))
+    heading = wait.until(expected_conditions.presence_of_element_located((By.CSS_SELECTOR, "h5.card-title"))).text
+    alert = driver.find_elements(By.CSS_SELECTOR, ".alert")
+    return heading, alert[0].text if alert else ""
+
+
+def test_a_reset_link_sets_a_new_password_in_the_browser(chromium, address, cafile, accounts, host):
+    driver, wait = chromium, WebDriverWait(chromium, WAIT)
+    since = int(host.run("date +%s").stdout)
+    # Quotes and a dollar sign, in the old password and in the new one.
+    jid, old = accounts("forgetful"), "it's \"$HOME\" " + secrets.token_urlsafe(8)
+    result = module_task("xmpp.stack.prosody_user", {"jid": jid, "password": old})
     assert result.get("changed") and not result.get("failed"), result.get("msg")
+    assert can_login(jid, old, address, cafile)
     invitation = create(type="reset", jid=jid)
-    assert invitation["landing_page"] is None and invitation["uri"].startswith("xmpp:%s?register;preauth=" % jid)
-    module_task(MODULE, {"action": "revoke", "host": DOMAIN, "tokens": [invitation["token"]]})
+    assert invitation["type"] == "reset" and invitation["uri"].startswith("xmpp:%s?register;preauth=" % jid)
+    # Booleans with fixed messages: a failure prints no token.
+    link_ok = invitation["landing_page"] == "%s/reset?t=%s" % (ORIGIN, invitation["token"])
+    assert link_ok, "the reset link is not https://example.test:5281/reset?t=<token>"
+
+    driver.get(invitation["landing_page"])
+    heading = wait.until(expected_conditions.presence_of_element_located((By.CSS_SELECTOR, "h5.card-title")))
+    assert heading.text == "Set a new password" and driver.title == "Example family chat"
+    # The page names the account; Bootstrap from /share styles it.
+    assert driver.find_element(By.ID, "account").get_attribute("value") == jid
+    button = driver.find_element(By.CSS_SELECTOR, "button[type=submit]")
+    assert button.value_of_css_property("background-color") == "rgba(0, 123, 255, 1)"
+    # The policy of the sign-up form: the server refuses 7 characters (the browser's own minlength
+    # check bypassed), and the password stays as it was.
+    driver.execute_script("document.querySelectorAll('input[minlength]').forEach(i => i.removeAttribute('minlength'))")
+    heading, alert = submit_new_password(driver, wait, "seven77")
+    assert heading == "Set a new password" and "Password is too short (minimum 8 characters)" in alert
+    assert can_login(jid, old, address, cafile)
+
+    new = "new \"pa$$\" 'word' " + secrets.token_urlsafe(8)
+    heading, alert = submit_new_password(driver, wait, new)
+    assert heading == "Password changed" and alert == ""
+    assert jid in driver.find_element(By.CSS_SELECTOR, ".card-body").text
+    assert can_login(jid, new, address, cafile)
+    assert not can_login(jid, old, address, cafile)
+
+    # Used: the same link now shows Prosody's page for a used invitation, and Prosody lists it no more.
+    driver.get(invitation["landing_page"])
+    heading = wait.until(expected_conditions.presence_of_element_located((By.CSS_SELECTOR, "h5.card-title")))
+    assert heading.text == "Invite expired"
+    listed = invitation["token"] in host.run("prosodyctl shell invite list %s" % DOMAIN).stdout
+    assert not listed, "the used reset invitation is still listed"
+
+    requested, headers = network(driver)
+    assert any(url.startswith(ORIGIN + "/share/bootstrap4/css/bootstrap.min.css") for url in requested)
+    assert origins(requested) == [ORIGIN]
+    # Every answer of the reset page (form, refusal, success, used link) keeps no copy anywhere.
+    pages = [h for url, answers in headers.items() if url.startswith(ORIGIN + "/reset?") for h in answers]
+    assert len(pages) == 4
+    assert all(h.get("cache-control") == "no-cache, no-store, must-revalidate" for h in pages)
+    # Prosody's own `invite create_reset` prints the same page's link (the module's invite-created hook).
+    printed = host.run("prosodyctl shell invite create_reset %s" % jid).stdout
+    made = re.findall(r"%s/reset\?t=([A-Za-z0-9_-]+)" % re.escape(ORIGIN), printed)
+    assert len(made) == 1, "invite create_reset printed no reset page link"
+    assert module_task(MODULE, {"action": "revoke", "host": DOMAIN, "tokens": made})["changed"]
+    # Prosody logged the reset, but neither the token nor a password.
+    journal = host.run("journalctl -u prosody --since @%d -o cat" % since).stdout
+    assert "Password of %s reset through the web page" % jid in journal
+    leaked = [what for what, value in (("token", invitation["token"]), ("old", old), ("new", new), ("short", "seven77"))
+              if value in journal]
+    assert leaked == []
