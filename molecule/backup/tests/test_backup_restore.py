@@ -3,12 +3,13 @@
 In order: clients make data; backup.yml backs up now (the XMPP host's repository on the backup
 server over sftp, the database host's at a path on a disk that outlives it); a restore onto the
 hosts that hold the data is refused and changes nothing; the XMPP and database hosts are removed,
-and the controller's lab CA and shared secrets are lost too; bare hosts are made again and
-restore.yml brings everything back. The same clients then find their accounts, contacts, archive,
-upload, room and the server's certificate as they were, and coturn (beside Prosody on the XMPP
-host) relays with the credentials Prosody hands out, signed with the restored secret. Last, newer
-data is backed up and restore.yml with restore_overwrite puts each host back to its first
-snapshot, named by ID."""
+and the controller's lab CA and shared secrets are lost too; bare hosts are made again ("a new
+VPS": new addresses, and the XMPP host under a new inventory name with restore_from its old one)
+and restore.yml brings everything back. The same clients then find their accounts, contacts,
+archive, upload, room and the server's certificate as they were, and coturn (beside Prosody on the
+XMPP host) relays with the credentials Prosody hands out, signed with the restored secret. From
+here on the playbooks run with the new machines' inventory (test_upgrade.py,
+test_upgraded_restore.py)."""
 import base64
 import hashlib
 import hmac
@@ -21,12 +22,12 @@ import socket
 import ssl
 import subprocess
 
-import pytest
 import testinfra
-from conftest import DB, DOMAIN, EPHEMERAL, PROJECT, STORE, XMPP, on_host, playbook, server
+from conftest import (DB, DOMAIN, EPHEMERAL, PROJECT, STORE, XMPP, XMPP_NEW_NAME, new_site_inventory, on_host, playbook,
+                      server)
 from conftest_helpers import container_address, create_accounts
-from xmpp_client import (TIMEOUT, LoginFailed, external_services, https_request, login, mam_bodies, run, send_chat,
-                         session, upload_and_fetch)
+from xmpp_client import (TIMEOUT, external_services, https_request, login, mam_bodies, run, send_chat, session,
+                         upload_and_fetch)
 
 import turn_client
 
@@ -177,18 +178,32 @@ def test_lost_hosts_and_controller_files_are_restored(state):
     result, seconds = playbook(os.path.join(os.path.dirname(__file__), "..", "recreate.yml"),
                                {"recreate_hosts": [name for _unused, name in order]})
     assert result.returncode == 0, result.stdout[-3000:]
-    result, seconds = playbook(str(PLAYBOOKS / "restore.yml"))
+    # The admin's inventory for the new machines names the XMPP host differently, with
+    # restore_from its old name (inventory/host_vars/xmpp-vps2.yml).
+    inventories = [new_site_inventory()]
+    result, seconds = playbook(str(PLAYBOOKS / "restore.yml"), inventories=inventories)
     assert result.returncode == 0, result.stdout[-5000:]
-    state["restore_seconds"] = seconds
+    state.update(inventories=inventories, xmpp_name=XMPP_NEW_NAME, restore_seconds=seconds)
     with open(os.path.join(PROJECT, "artifacts", "molecule", "backup", "measurements.txt"), "a") as out:
         out.write(f"restore.yml onto bare hosts (incl. site.yml): {seconds:.0f} s\n")
     # New machines: the two hosts did not get their old addresses back.
-    assert (container_address(XMPP), container_address(DB)) != (state["address"], state["db_address"])
-    # The controller's lab CA and secrets are the backed-up ones, byte for byte.
+    address = container_address(XMPP)
+    assert (address, container_address(DB)) != (state["address"], state["db_address"])
+    # The site follows the XMPP host to its new address: the database lets it in (pg_hba.conf and
+    # the firewall), and its old address no longer.
+    pg_hba = on_host(DB, "sh", "-c", "cat /etc/postgresql/*/main/pg_hba.conf").stdout
+    assert re.search(rf"\s{re.escape(address)}/32\s", pg_hba), pg_hba
+    assert not re.search(rf"\s{re.escape(state['address'])}/32\s", pg_hba), pg_hba
+    firewall = on_host(DB, "nft", "list", "table", "inet", "xmpp_stack").stdout
+    assert re.search(rf"(?<![\d.]){re.escape(address)}(?![\d.])", firewall), firewall
+    # Its backups go on under the new name, into a repository of its own on the backup server.
+    assert on_host(STORE, "test", "-f", f"/srv/xmpp-stack-backup/{XMPP_NEW_NAME}/config", check=False).returncode == 0
+    # The controller's lab CA and secrets are the backed-up ones, byte for byte (the lab CA also
+    # holds the TURN certificate it signed for the host's new inventory name).
     for name in CONTROLLER_DIRS:
         root = pathlib.Path(EPHEMERAL) / name
-        restored = {p.relative_to(root).as_posix(): p.read_bytes() for p in root.rglob("*")
-                    if p.is_file() and "~" not in p.name}
+        restored = {path: (root / path).read_bytes() if (root / path).is_file() else None
+                    for path in state["controller"][name]}
         same = restored == state["controller"][name]
         assert same, f"the controller's {name} differs from the backup"
 
@@ -230,36 +245,3 @@ def test_turn_allocates_with_the_restored_secret(state):
         assert turn_client.relayed_all(result), result.stdout[-2000:] + result.stderr[-2000:]
     finally:
         client.run("systemctl stop turn-test-peer.service")
-
-
-def test_overwrite_restores_the_snapshot_named_by_id(state):
-    """Newer data (an account, a message) is backed up; restore.yml onto the hosts that hold it,
-    with restore_overwrite and each host's first snapshot named in its restore_snapshot, brings
-    back that snapshot, not the newest: the newer account and message are gone, the older data is
-    there, and the replaced data directory is kept aside."""
-    srv = server()
-    alice, bob = state["alice"], state["bob"]
-    dave = create_accounts(XMPP, DOMAIN, ["dave"])["dave"]
-    later = "after the first backup " + os.urandom(6).hex()
-    send_chat(srv, alice, bob[0], later)
-    result, _unused = playbook(str(PLAYBOOKS / "backup.yml"), {"backup_now": True})
-    assert result.returncode == 0, result.stdout[-3000:]
-    for host in (XMPP, DB):
-        newest = json.loads(on_host(host, "xmpp-stack-restic", "snapshots", "--json", "--latest", "1",
-                                    "--host", host).stdout)[-1]["short_id"]
-        assert newest != state["first_snapshots"][host]
-    snapshots = pathlib.Path(EPHEMERAL) / "restore-first-snapshots.yml"
-    per_host = {host: {"restore_snapshot": snapshot} for host, snapshot in state["first_snapshots"].items()}
-    snapshots.write_text(json.dumps({"all": {"hosts": per_host}}))
-    result, seconds = playbook(str(PLAYBOOKS / "restore.yml"), {"restore_overwrite": True}, inventories=[snapshots])
-    assert result.returncode == 0, result.stdout[-5000:]
-    with open(os.path.join(PROJECT, "artifacts", "molecule", "backup", "measurements.txt"), "a") as out:
-        out.write(f"restore.yml with restore_overwrite and named snapshots: {seconds:.0f} s\n")
-    assert on_host(XMPP, "sh", "-c", "test -d /var/lib/prosody.replaced-*", check=False).returncode == 0
-    assert login(srv, *alice).jid.startswith("alice@")
-    bodies = mam_bodies(srv, alice, with_jid=bob[0])
-    assert state["body"] in bodies and later not in bodies
-    with pytest.raises(LoginFailed, match="auth"):
-        login(srv, *dave)
-    status, _unused, fetched, _unused = https_request(srv, state["url"])
-    assert (status, hashlib.sha256(fetched).hexdigest()) == (200, state["sha256"])
