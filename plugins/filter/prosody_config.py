@@ -289,6 +289,12 @@ def _global_options(v, t, modules, plugin_paths, ldap_used, metrics_ips, metrics
         "storage": v["prosody_storage"],
         "archive_expires_after": v["prosody_archive_expires_after"],
         "muc_log_expires_after": v["prosody_muc_log_expires_after"],
+        # Prosody keeps 1,000 accounts' archive sizes and last archive dates in memory by default; past
+        # that, every archived message reloads the account's archive and rewrites the day's cleanup list
+        # (roles/prosody/README.md, "Bigger servers", has the measurements).
+        "storage_archive_item_limit_cache_size": _int(v["prosody_archive_cache_size"]),
+        "archive_cleanup_date_cache_size": _int(v["prosody_archive_cache_size"]),
+        "muc_log_cleanup_date_cache_size": _int(v["prosody_archive_cache_size"]),
         "smacks_hibernation_time": _int(v["prosody_smacks_hibernation_time"]),
         "smacks_max_hibernated_sessions": _int(v["prosody_smacks_max_hibernated_sessions"]),
         "smacks_max_old_sessions": _int(v["prosody_smacks_max_old_sessions"]),
