@@ -90,7 +90,9 @@ def summary(log):
     """Figures of one run's log: changed, task results, skipped (PLAY RECAP), per role, profiles."""
     text = open(os.path.join(LOGS, log), encoding="utf-8").read()
     recap = text.split("PLAY RECAP")[-1].split("RECAP ***")[0]
-    count = lambda field: sum(int(n) for n in re.findall(rf"\b{field}=(\d+)", recap))  # noqa: E731
+
+    def count(field):
+        return sum(int(n) for n in re.findall(rf"\b{field}=(\d+)", recap))
     return {"changed": count("changed"), "results": count("ok"), "skipped": count("skipped"),
             "per_role": per_role(text), "roles": recap_section(text, "ROLES RECAP"),
             "tasks": recap_section(text, "TASKS RECAP")}
