@@ -268,6 +268,8 @@ def _global_options(v, t, modules, plugin_paths, ldap_used, metrics_ips, metrics
         "pidfile": "/run/prosody/prosody.pid",
         "log": {lua.RAW_KEY: '{ %s = "*stdout" }' % v["prosody_log_level"]},
         "network_backend": v["prosody_network_backend"],
+        "gc": {"mode": v["prosody_gc_mode"]},
+        "network_settings": {"tcp_backlog": _int(v["prosody_tcp_backlog"])},
         "plugin_paths": plugin_paths,
         "admins": v["prosody_admins"],
         "modules_enabled": modules,

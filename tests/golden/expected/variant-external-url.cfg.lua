@@ -4,6 +4,12 @@
 pidfile = "/run/prosody/prosody.pid"
 log = { debug = "*stdout" }
 network_backend = "epoll"
+gc = {
+	mode = "generational";
+}
+network_settings = {
+	tcp_backlog = 1024;
+}
 plugin_paths = { "/usr/local/lib/prosody/modules"; "/usr/local/lib/prosody/xmpp-stack"; }
 admins = { }
 modules_enabled = { "roster"; "saslauth"; "tls"; "dialback"; "disco"; "carbons"; "pep"; "private"; "blocklist"; "vcard4"; "vcard_legacy"; "bookmarks"; "mam"; "ping"; "time"; "uptime"; "version"; "lastactivity"; "account_activity"; "limits"; "register"; "admin_adhoc"; "admin_shell"; "server_contact_info"; "announce"; "turn_external"; "conversejs_files"; "log_auth"; }

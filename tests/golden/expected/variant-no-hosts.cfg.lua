@@ -4,6 +4,12 @@
 pidfile = "/run/prosody/prosody.pid"
 log = { info = "*stdout" }
 network_backend = "epoll"
+gc = {
+	mode = "generational";
+}
+network_settings = {
+	tcp_backlog = 1024;
+}
 plugin_paths = { "/usr/local/lib/prosody/modules"; "/usr/local/lib/prosody/xmpp-stack"; }
 admins = { }
 modules_enabled = { "roster"; "saslauth"; "tls"; "dialback"; "disco"; "carbons"; "pep"; "private"; "blocklist"; "vcard4"; "vcard_legacy"; "bookmarks"; "mam"; "ping"; "time"; "uptime"; "version"; "lastactivity"; "account_activity"; "limits"; "register"; "admin_adhoc"; "admin_shell"; "server_contact_info"; "announce"; "smacks"; "csi_simple"; "sasl2"; "sasl2_bind2"; "sasl2_fast"; "sasl2_sm"; "cloud_notify"; "cloud_notify_encrypted"; "unified_push"; "websocket"; "bosh"; "http_altconnect"; "spam_reporting"; "watch_spam_reports"; "report_forward"; "http_openmetrics"; "health_check"; "measure_auth_failures"; "invites"; "invites_adhoc"; "invites_register"; "invites_page"; "invites_register_web"; "register_apps"; "http_libjs"; "password_policy"; "invites_reset_web"; "watchregistrations"; "conversejs_files"; "log_auth"; "anti_spam"; "http"; }
