@@ -149,10 +149,15 @@ def tsung_config(path, server, users_csv, users, rate, arrival, steady, muc, sha
     by a busy machine still starts every user. A reply that has not come within 60 s ends the
     session as Tsung's error_timeout (a server that stopped accepting would hang it for ever)."""
     think = users / rate
+    phase = users / arrival * 1.5 + 5
+    # Every session stays through the whole arrival phase plus `steady`: a server that logs users
+    # in slower than `arrival` must still end up holding all of them at once (with sessions as long
+    # as the nominal ramp, the first users left before the last came in, so a slow login rate
+    # showed up as fewer sessions held rather than as the slow logins it is).
+    loops = max(2, math.ceil((phase + steady) / think))
     # Tsung waits for every session to end; one whose connection the server closed can hang it,
     # so the whole test stops at this limit (the expected length plus two minutes).
-    limit = users / arrival * 1.5 + 5 + (users / arrival + steady) + think + 120
-    loops = max(2, math.ceil((users / arrival + steady) / think))
+    limit = phase + phase + steady + think + 120
     mech, alg = ("SCRAM-SHA-256", "sha256") if sha == "SHA-256" else ("SCRAM-SHA-1", "sha")
 
     def raw(data, regexp, dyn=""):
@@ -174,7 +179,7 @@ def tsung_config(path, server, users_csv, users, rate, arrival, steady, muc, sha
 <tsung loglevel="warning" backend="fullstats">
 <clients><client host="localhost" use_controller_vm="true" maxusers="{users + 10}"/></clients>
 <servers><server host="{server}" port="5222" type="tcp"/></servers>
-<load duration="{math.ceil(limit)}" unit="second"><arrivalphase phase="1" duration="{math.ceil(users / arrival * 1.5) + 5}" unit="second">
+<load duration="{math.ceil(limit)}" unit="second"><arrivalphase phase="1" duration="{math.ceil(phase)}" unit="second">
 <users maxnumber="{users}" arrivalrate="{arrival}" unit="second"/></arrivalphase></load>
 <options>
 <option name="global_ack_timeout" value="60000"/>
@@ -387,7 +392,8 @@ def main():
     parser.add_argument("--equal-users", type=int, default=800, help="sessions of the equal-load run (0: skip)")
     parser.add_argument("--rate", type=float, default=500, help="one-to-one messages per second at full size")
     parser.add_argument("--arrival", type=float, default=100, help="new sessions per second")
-    parser.add_argument("--steady", type=float, default=60, help="seconds with every session up")
+    parser.add_argument("--steady", type=float, default=30,
+                        help="seconds every session stays after the arrival phase")
     parser.add_argument("--sides", nargs="+", choices=("ours", "stock"), default=("ours", "stock"),
                         help="development: measure only these hosts")
     parser.add_argument("--keep", action="store_true", help="leave the hosts running")
