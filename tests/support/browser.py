@@ -10,6 +10,7 @@ import subprocess
 import tempfile
 
 from selenium import webdriver
+from selenium.common.exceptions import StaleElementReferenceException, WebDriverException
 from selenium.webdriver.chrome.service import Service
 
 
@@ -53,3 +54,22 @@ def requested_urls(driver):
         if message["method"] == "Network.requestWillBeSent":
             urls.append(message["params"]["request"]["url"])
     return urls
+
+
+def page_replaced(element):
+    """A WebDriverWait condition: true once the document that held element (a WebElement, e.g. a
+    submitted form) has been replaced by the next page. Like Selenium's staleness_of, except that
+    an element of a document Chromium is still unloading can answer "unknown error: Node with given
+    id does not belong to the document" instead of a stale reference (seen in the modules and
+    prosody scenarios' CI runs): that is the same navigation under way, so the wait polls again.
+    Any other WebDriver error is raised."""
+    def predicate(_driver):
+        try:
+            element.is_enabled()
+        except StaleElementReferenceException:
+            return True
+        except WebDriverException as error:
+            if "does not belong to the document" not in str(error.msg):
+                raise
+        return False
+    return predicate

@@ -56,7 +56,7 @@ def register_in_browser(driver, wait, jid, password):
     driver.find_element(By.NAME, "password").send_keys(password)
     form = driver.find_element(By.CSS_SELECTOR, "form[method=post]")
     form.find_element(By.CSS_SELECTOR, "button[type=submit]").click()
-    wait.until(expected_conditions.staleness_of(form))
+    wait.until(browser.page_replaced(form))
     heading = wait.until(expected_conditions.presence_of_element_located((By.CSS_SELECTOR, "h5.card-title"))).text
     shown = driver.find_elements(By.CSS_SELECTOR, "input.form-control-plaintext")
     alert = driver.find_elements(By.CSS_SELECTOR, ".alert")
@@ -173,7 +173,7 @@ def submit_new_password(driver, wait, password):
         field.clear()
         field.send_keys(password)
     form.find_element(By.CSS_SELECTOR, "button[type=submit]").click()
-    wait.until(expected_conditions.staleness_of(form))
+    wait.until(browser.page_replaced(form))
     heading = wait.until(expected_conditions.presence_of_element_located((By.CSS_SELECTOR, "h5.card-title"))).text
     alert = driver.find_elements(By.CSS_SELECTOR, ".alert")
     return heading, alert[0].text if alert else ""

@@ -53,7 +53,7 @@ def test_invitation_page_signs_up_from_the_public_url(host, server, public):
             driver.find_element(By.NAME, "password").send_keys(password)
             form = driver.find_element(By.CSS_SELECTOR, "form[method=post]")
             form.find_element(By.CSS_SELECTOR, "button[type=submit]").click()
-            wait.until(expected_conditions.staleness_of(form))
+            wait.until(browser.page_replaced(form))
             heading = wait.until(expected_conditions.presence_of_element_located((By.CSS_SELECTOR, "h5.card-title")))
             assert heading.text == "Congratulations!"
             requested = browser.requested_urls(driver)
