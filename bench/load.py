@@ -142,22 +142,40 @@ SCRAM_FINAL = (
     'base64:encode(iolist_to_binary([CF,",p=",base64:encode(Proof)])) end.')
 
 
-def tsung_config(path, server, users_csv, users, rate, arrival, steady, muc, sha):
+# A TCP connect the server has not answered within this time counts as error_connect_timeout:
+# without it, a client whose SYN the full accept queue of a server dropped waits through every
+# kernel retry (over two minutes) and keeps Tsung running long after the test.
+CONNECT_TIMEOUT_MS = 10000
+# Whether this session's time is up: "yes" from the Unix time `leave` on (this machine's clock,
+# the same one the script read).
+LEAVE = 'fun(_) -> case os:system_time(second) >= %d of true -> "yes"; false -> "no" end end.'
+
+
+def tsung_config(path, server, users_csv, users, rate, arrival, steady, muc, sha, start):
     """One Tsung scenario: `users` arrive at `arrival`/s, each sends a chat every users/rate s.
 
     The arrival phase is longer than users/arrival (maxnumber stops it), so that a launcher slowed
     by a busy machine still starts every user. A reply that has not come within 60 s ends the
-    session as Tsung's error_timeout (a server that stopped accepting would hang it for ever)."""
+    session as Tsung's error_timeout (idle_timeout: a server that accepted a connection but never
+    answers, as stock's out of open files does, would otherwise hold Tsung for its default ten
+    minutes), and a connection that failed is not tried again (max_retries 0: one connection per
+    user, so the errors count users, and the server under test gets no extra connects).
+    start: the Unix time (s) Tsung starts at; returns the test's time limit (s)."""
     think = users / rate
     phase = users / arrival * 1.5 + 5
-    # Every session stays through the whole arrival phase plus `steady`: a server that logs users
-    # in slower than `arrival` must still end up holding all of them at once (with sessions as long
-    # as the nominal ramp, the first users left before the last came in, so a slow login rate
-    # showed up as fewer sessions held rather than as the slow logins it is).
-    loops = max(2, math.ceil((phase + steady) / think))
+    # Every session stays until one wall-clock instant, the end of the whole arrival phase plus
+    # `steady`: a server that logs users in slower than `arrival` must still end up holding all of
+    # them at once, and every session leaves at about the same time, so Tsung ends then instead of
+    # waiting for the longest of 10,000 random session lengths (a fixed loop count per session
+    # left a tail of more than four minutes at 10,000 users).
+    leave = math.ceil(start + phase + steady)
+    # Every user sends one chat per `think` seconds, a fixed period: the users' phases are random
+    # (Tsung's arrivals are a Poisson process), so the total is still the asked rate, spread like
+    # random traffic; with Tsung's exponential think times instead, the last loop of some of
+    # 10,000 sessions ran minutes past `leave` (and Tsung 1.7's uniform ones take whole seconds).
     # Tsung waits for every session to end; one whose connection the server closed can hang it,
     # so the whole test stops at this limit (the expected length plus two minutes).
-    limit = phase + phase + steady + think + 120
+    limit = phase + steady + think + 120
     mech, alg = ("SCRAM-SHA-256", "sha256") if sha == "SHA-256" else ("SCRAM-SHA-1", "sha")
 
     def raw(data, regexp, dyn=""):
@@ -183,6 +201,9 @@ def tsung_config(path, server, users_csv, users, rate, arrival, steady, muc, sha
 <users maxnumber="{users}" arrivalrate="{arrival}" unit="second"/></arrivalphase></load>
 <options>
 <option name="global_ack_timeout" value="60000"/>
+<option name="connect_timeout" value="{CONNECT_TIMEOUT_MS}"/>
+<option name="idle_timeout" value="60000"/>
+<option name="max_retries" value="0"/>
 <option type="ts_jabber" name="global_number" value="{users}"/>
 <option type="ts_jabber" name="domain" value="{DOMAIN}"/>
 <option type="ts_jabber" name="muc_service" value="conference.{DOMAIN}"/>
@@ -209,11 +230,13 @@ def tsung_config(path, server, users_csv, users, rate, arrival, steady, muc, sha
 </transaction>
 <request><jabber type="presence:initial" ack="no_ack"/></request>
 {muc_join}
-<for from="1" to="{loops}" incr="1" var="i">
-<thinktime value="{think:.3f}" random="true"/>
+<repeat name="talk" max_repeat="{math.ceil(limit / think)}">
+<thinktime value="{think:.3f}" random="false"/>
 <request><jabber type="chat" ack="no_ack" size="64" destination="online" stamped="true"/></request>
 {muc_talk}
-</for>
+<setdynvars sourcetype="eval" code={quoteattr(LEAVE % leave)}><var name="left"/></setdynvars>
+<until var="left" eq="yes"/>
+</repeat>
 <request><jabber type="presence:final" ack="no_ack"/></request>
 <request><jabber type="close" ack="no_ack"/></request>
 </session></sessions>
@@ -305,15 +328,16 @@ def run_load(label, host, users_csv, users, rate, arrival, steady, sha, work):
     logdir = os.path.join(LOGS, label)
     shutil.rmtree(logdir, ignore_errors=True)
     os.makedirs(logdir)
-    config = os.path.join(work, label + ".xml")
-    expected = tsung_config(config, address(host), users_csv, users, rate, arrival, steady,
-                            muc=(host == HOSTS["ours"]), sha=sha)
-    shutil.copy(config, logdir)
     on_host(host, FRESH)
     errors_before = int(on_host(host, ERRORS))
     before = Sampler(host, "")
     before.sample()
     base = before.rows[-1]
+    # Written just before Tsung starts: the sessions' leaving time counts from now.
+    config = os.path.join(work, label + ".xml")
+    expected = tsung_config(config, address(host), users_csv, users, rate, arrival, steady,
+                            muc=(host == HOSTS["ours"]), sha=sha, start=time.time())
+    shutil.copy(config, logdir)
     sampler = Sampler(host, os.path.join(work, "tsung-" + label))
     start = time.monotonic()
     sampler.start()
