@@ -3,9 +3,12 @@ changes nothing anywhere (the wiring of the hosts in the run reads the names and
 those outside it, gathered for the run), and Prometheus still finds every target up with no alert
 firing. A host whose address cannot be known stops the run before anything changes.
 
-Drift: before the limited runs, a line of prosody.cfg.lua on one XMPP host and a line of
-turnserver.conf on the TURN host are changed by hand. The limited runs of those two hosts change
-exactly that file back (byte for byte) and run its handler; nothing else changes anywhere.
+Drift: before the limited runs, a line of prosody.cfg.lua on one XMPP host, a module the role ships
+and the mode of one of its directories on the other, and a line of turnserver.conf on the TURN host
+are changed by hand. The limited runs of those hosts change exactly that back (byte for byte) and
+run its handler; nothing else changes anywhere. On the second XMPP host the role's one read of its
+directories and shipped modules must see both edits (the tasks that repair them are skipped when
+that read finds nothing different).
 
 Names come from the hosts, not from inventory aliases: the prosody tag runs from an inventory that
 lists the TURN host under a short name that resolves nowhere ('turn', reached through
@@ -44,13 +47,20 @@ all:
         mon1.example.org:
 """
 SECRETS = ("postgres-prosody", "coturn-secret", "prometheus-web")
-# Hand edits: host -> (managed file, sed expression, what the run must change on that host: the
-# task that writes the file, then the handler that applies it).
+# Hand edits: host -> (managed file, the shell command that edits it and more, what the run must
+# change on that host: the tasks that write them, then the handler that applies them).
+HEALTH_MODULE = "/usr/local/lib/prosody/xmpp-stack/mod_health_check/mod_health_check.lua"
 DRIFT = {
-    "xmpp1.example.org": ("/etc/prosody/prosody.cfg.lua", "s/^c2s_require_encryption = true$/c2s_require_encryption = false/",
+    "xmpp1.example.org": ("/etc/prosody/prosody.cfg.lua",
+                          "sed -i 's/^c2s_require_encryption = true$/c2s_require_encryption = false/' /etc/prosody/prosody.cfg.lua",
                           ["xmpp.stack.prosody : configure | Write prosody.cfg.lua from the configuration data model",
                            "xmpp.stack.prosody : Reload Prosody"]),
-    "turn1.example.org": ("/etc/turnserver.conf", "s/^stale-nonce=600$/stale-nonce=6000/",
+    "xmpp2.example.net": (HEALTH_MODULE,
+                          f"sed -i '$a -- edited by hand' {HEALTH_MODULE} && chmod 0700 /etc/systemd/system/prosody.service.d",
+                          ["xmpp.stack.prosody : Create the directories on the host",
+                           "xmpp.stack.prosody : modules | Copy the modules that ship with this role (health endpoint, failed-login counter)",
+                           "xmpp.stack.prosody : Restart Prosody"]),
+    "turn1.example.org": ("/etc/turnserver.conf", "sed -i 's/^stale-nonce=600$/stale-nonce=6000/' /etc/turnserver.conf",
                           ["xmpp.stack.coturn : Configure | Write turnserver.conf",
                            "xmpp.stack.coturn : Restart coturn"]),
 }
@@ -95,11 +105,11 @@ def drift():
     """Changes one line of a managed file on each DRIFT host by hand; {host: (sha256 before, the
     edited line as the hand left it)}."""
     edits = {}
-    for host, (path, expression, _tasks) in DRIFT.items():
+    for host, (path, command, _tasks) in DRIFT.items():
         before = on_host(host, f"sha256sum {path}").split()[0]
-        on_host(host, f"sed -i '{expression}' {path}")
+        on_host(host, command)
         after = on_host(host, f"sha256sum {path}").split()[0]
-        assert after != before, f"the hand edit of {path} on {host} changed nothing: {expression}"
+        assert after != before, f"the hand edit of {path} on {host} changed nothing: {command}"
         edits[host] = before
     return edits
 
@@ -159,6 +169,8 @@ def test_limit_repairs_exactly_the_hand_edit(host, limited_runs, drift):
     if host == "xmpp1.example.org":
         # --diff shows the one line put back (turnserver.conf holds the TURN secret: no diff).
         assert "-c2s_require_encryption = false\n+c2s_require_encryption = true" in output.replace("\r", "")
+    if host == "xmpp2.example.net":
+        assert on_host(host, "stat -c %a /etc/systemd/system/prosody.service.d").strip() == "755"
 
 
 @pytest.fixture(scope="module")
@@ -185,6 +197,14 @@ def test_prosody_tag_changes_nothing_even_with_a_short_turn_name(limited_runs, f
                    if task.startswith("[xmpp.stack.prosody : ")
                    for host in re.findall(r"^(?:ok|changed): \[([^\]\s]+)", task, re.MULTILINE)}
     assert ran_prosody == {"xmpp1.example.org", "xmpp2.example.net"}, play[-3000:]
+    # The role's one read of its directories and shipped modules found nothing different, so the
+    # tasks that would make them again were skipped on both hosts (each costs a round trip per item).
+    for name in ("Create the directories on the host", "modules | Copy the modules that ship with this role"):
+        # One section per host: the play runs one XMPP host at a time.
+        task = "".join(task for task in re.split(r"^TASK ", play, flags=re.MULTILINE)
+                       if task.startswith("[xmpp.stack.prosody : " + name))
+        assert re.findall(r"^(?:ok|changed): \[", task, re.MULTILINE) == [], task[:2000]
+        assert {"xmpp1.example.org", "xmpp2.example.net"} <= set(re.findall(r"^skipping: \[([^\]\s]+)", task, re.MULTILINE)), task[:2000]
 
 
 def test_every_target_is_still_up_and_no_alert_fires(limited_runs, finished):
