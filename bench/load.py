@@ -201,7 +201,6 @@ def tsung_config(path, server, users_csv, users, rate, arrival, steady, muc, sha
 <load duration="{math.ceil(limit)}" unit="second"><arrivalphase phase="1" duration="{math.ceil(phase)}" unit="second">
 <users maxnumber="{users}" arrivalrate="{arrival}" unit="second"/></arrivalphase></load>
 <options>
-<option name="global_ack_timeout" value="60000"/>
 <option name="connect_timeout" value="{CONNECT_TIMEOUT_MS}"/>
 <option name="idle_timeout" value="60000"/>
 <option name="max_retries" value="0"/>
