@@ -102,8 +102,7 @@ def changed_tasks(output, host):
 
 @pytest.fixture(scope="module")
 def drift():
-    """Changes one line of a managed file on each DRIFT host by hand; {host: (sha256 before, the
-    edited line as the hand left it)}."""
+    """Runs each DRIFT host's hand edit; {host: sha256 of its managed file before the edit}."""
     edits = {}
     for host, (path, command, _tasks) in DRIFT.items():
         before = on_host(host, f"sha256sum {path}").split()[0]
