@@ -297,6 +297,9 @@ def _global_options(v, t, modules, plugin_paths, ldap_used, metrics_ips, metrics
         "storage_archive_item_limit_cache_size": _int(v["prosody_archive_cache_size"]),
         "archive_cleanup_date_cache_size": _int(v["prosody_archive_cache_size"]),
         "muc_log_cleanup_date_cache_size": _int(v["prosody_archive_cache_size"]),
+        # mod_blocklist keeps 256 accounts' block lists by default; past that, every message to an
+        # account outside the cache reads its block list (and the legacy privacy list) from storage.
+        "blocklist_cache_size": _int(v["prosody_blocklist_cache_size"]),
         "smacks_hibernation_time": _int(v["prosody_smacks_hibernation_time"]),
         "smacks_max_hibernated_sessions": _int(v["prosody_smacks_max_hibernated_sessions"]),
         "smacks_max_old_sessions": _int(v["prosody_smacks_max_old_sessions"]),

@@ -21,6 +21,7 @@ CASES = {
     "SQL storage without a password": (
         {"prosody_storage": "sql", "prosody_sql_driver": "PostgreSQL", "prosody_sql_password": ""},
         "prosody_sql_password"),
+    "cache size below 1": ({"prosody_blocklist_cache_size": 0}, "prosody_blocklist_cache_size is 0"),
     "unknown TLS source": ({"prosody_tls_source": "acme"}, "acme"),
     "two services on one port": ({"prosody_https_ports": [5222]}, "Port 5222 is claimed by c2s and https"),
     "443 listed beside the multiplexer": (

@@ -37,6 +37,7 @@ muc_log_expires_after = "1y"
 storage_archive_item_limit_cache_size = 10000
 archive_cleanup_date_cache_size = 10000
 muc_log_cleanup_date_cache_size = 10000
+blocklist_cache_size = 10000
 smacks_hibernation_time = 600
 smacks_max_hibernated_sessions = 10
 smacks_max_old_sessions = 10
