@@ -13,13 +13,16 @@ skipped results are counted apart (a skip costs no connection to the host).
 
 Usage: .venv/bin/python bench/site.py [--keep]   (--keep leaves the five hosts up afterwards, e.g.
 for `molecule converge -s stack` with ANSIBLE_CALLBACKS_ENABLED=ansible.posix.profile_tasks).
-Hold the stack scenario's lock (flock /tmp/xmpp-stack-molecule-stack.lock ...) while it runs.
+It waits for the stack scenario's lock (scripts/molecule-scenario.sh's) and holds it while it runs:
+the benchmark destroys and makes that scenario's hosts.
 Not part of `make test`; needs `make bootstrap testbed`. Logs in artifacts/bench/.
 """
 
 from __future__ import annotations
 
+import argparse
 import collections
+import fcntl
 import os
 import re
 import subprocess
@@ -98,8 +101,22 @@ def summary(log):
             "tasks": recap_section(text, "TASKS RECAP")}
 
 
+def hold_stack_lock():
+    """The lock scripts/molecule-scenario.sh takes for the stack scenario, held until this process ends."""
+    lock = open(os.path.join(os.environ.get("TMPDIR", "/tmp"), "xmpp-stack-molecule-stack.lock"), "a")
+    try:
+        fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        print("waiting for the stack scenario's lock (a Molecule run of it is in progress) ...", flush=True)
+        fcntl.flock(lock, fcntl.LOCK_EX)
+    return lock
+
+
 def main():
-    keep = "--keep" in sys.argv[1:]
+    parser = argparse.ArgumentParser(description=__doc__.split("\n", 1)[0])
+    parser.add_argument("--keep", action="store_true", help="leave the five hosts running afterwards")
+    keep = parser.parse_args().keep
+    _lock = hold_stack_lock()
     os.makedirs(LOGS, exist_ok=True)
     molecule("destroy", "destroy.log")
     molecule("create", "create.log")
