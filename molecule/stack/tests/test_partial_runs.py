@@ -3,12 +3,12 @@ changes nothing anywhere (the wiring of the hosts in the run reads the names and
 those outside it, gathered for the run), and Prometheus still finds every target up with no alert
 firing. A host whose address cannot be known stops the run before anything changes.
 
-Drift: before the limited runs, a line of prosody.cfg.lua on one XMPP host, a module the role ships
-and the mode of one of its directories on the other, and a line of turnserver.conf on the TURN host
-are changed by hand. The limited runs of those hosts change exactly that back (byte for byte) and
-run its handler; nothing else changes anywhere. On the second XMPP host the role's one read of its
-directories and shipped modules must see both edits (the tasks that repair them are skipped when
-that read finds nothing different).
+Drift: before the limited runs, a line of prosody.cfg.lua and of the fail2ban jail on one XMPP
+host, a module the role ships and the mode of one of its directories on the other, and a line of
+turnserver.conf on the TURN host are changed by hand. The limited runs of those hosts change exactly
+that back (byte for byte) and run its handler; nothing else changes anywhere. The role's one read
+of its directories, shipped modules and templated files must see every edit (the tasks that repair
+them are skipped when that read finds nothing different).
 
 Names come from the hosts, not from inventory aliases: the prosody tag runs from an inventory that
 lists the TURN host under a short name that resolves nowhere ('turn', reached through
@@ -50,11 +50,15 @@ SECRETS = ("postgres-prosody", "coturn-secret", "prometheus-web")
 # Hand edits: host -> (managed file, the shell command that edits it and more, what the run must
 # change on that host: the tasks that write them, then the handler that applies them).
 HEALTH_MODULE = "/usr/local/lib/prosody/xmpp-stack/mod_health_check/mod_health_check.lua"
+F2B_JAIL = "/etc/fail2ban/jail.d/xmpp-stack-prosody.conf"
 DRIFT = {
     "xmpp1.example.org": ("/etc/prosody/prosody.cfg.lua",
-                          "sed -i 's/^c2s_require_encryption = true$/c2s_require_encryption = false/' /etc/prosody/prosody.cfg.lua",
+                          "sed -i 's/^c2s_require_encryption = true$/c2s_require_encryption = false/' /etc/prosody/prosody.cfg.lua"
+                          f" && sed -i '$a # edited by hand' {F2B_JAIL}",
                           ["xmpp.stack.prosody : configure | Write prosody.cfg.lua from the configuration data model",
-                           "xmpp.stack.prosody : Reload Prosody"]),
+                           "xmpp.stack.prosody : configure | Install the Prosody filter (checked against real Prosody lines) and jail for fail2ban",
+                           "xmpp.stack.prosody : Reload Prosody",
+                           "xmpp.stack.prosody : Reload fail2ban"]),
     "xmpp2.example.net": (HEALTH_MODULE,
                           f"sed -i '$a -- edited by hand' {HEALTH_MODULE} && chmod 0700 /etc/systemd/system/prosody.service.d",
                           ["xmpp.stack.prosody : Create the directories on the host",
@@ -152,6 +156,12 @@ def assert_only_drift_repaired(result, host):
 @pytest.mark.parametrize("host", [host for host in HOSTS if host not in DRIFT])
 def test_limit_to_one_host_changes_nothing(host, limited_runs):
     output = assert_nothing_changed(limited_runs[host])
+    # The monitoring role's one read of its settings files found them as they are: only the files
+    # holding a secret (not read, their items hidden) went to the host again.
+    task = "".join(task for task in re.split(r"^TASK ", output, flags=re.MULTILINE)
+                   if task.startswith("[xmpp.stack.prometheus : configure | Write the settings"))
+    assert re.findall(rf"^skipping: \[{re.escape(host)}\] => \(item=/", task, re.MULTILINE), task[:2000]
+    assert not re.findall(r"^(?:ok|changed): \[[^\]]+\] => \(item=/", task, re.MULTILINE), task[:2000]
     # Only the limited host ran tasks; the others were only asked for their facts.
     assert set(recap(output)) == {host}
     listing = output[output.index("List the wired values"):output.index("Give this host the wired value")]
@@ -168,6 +178,8 @@ def test_limit_repairs_exactly_the_hand_edit(host, limited_runs, drift):
     if host == "xmpp1.example.org":
         # --diff shows the one line put back (turnserver.conf holds the TURN secret: no diff).
         assert "-c2s_require_encryption = false\n+c2s_require_encryption = true" in output.replace("\r", "")
+        # The templated jail is found different by the role's one read, and written again.
+        assert on_host(host, f"grep -c 'edited by hand' {F2B_JAIL} || true").strip() == "0"
     if host == "xmpp2.example.net":
         assert on_host(host, "stat -c %a /etc/systemd/system/prosody.service.d").strip() == "755"
 
@@ -196,9 +208,12 @@ def test_prosody_tag_changes_nothing_even_with_a_short_turn_name(limited_runs, f
                    if task.startswith("[xmpp.stack.prosody : ")
                    for host in re.findall(r"^(?:ok|changed): \[([^\]\s]+)", task, re.MULTILINE)}
     assert ran_prosody == {"xmpp1.example.org", "xmpp2.example.net"}, play[-3000:]
-    # The role's one read of its directories and shipped modules found nothing different, so the
-    # tasks that would make them again were skipped on both hosts (each costs a round trip per item).
-    for name in ("Create the directories on the host", "modules | Copy the modules that ship with this role"):
+    # The role's one read of its directories, shipped modules and templated files found nothing
+    # different, so the tasks that would write them again were skipped on both hosts (each costs a
+    # round trip per item).
+    for name in ("Create the directories on the host", "modules | Copy the modules that ship with this role",
+                 "configure | Install the configuration checks", "configure | Record the restart-only settings",
+                 "configure | Install the Prosody filter", "conversejs | Write each VirtualHost's page"):
         # One section per host: the play runs one XMPP host at a time.
         task = "".join(task for task in re.split(r"^TASK ", play, flags=re.MULTILINE)
                        if task.startswith("[xmpp.stack.prosody : " + name))
