@@ -104,6 +104,13 @@ def changed_tasks(output, host):
     return changed
 
 
+def task_output(output, title):
+    """The output of every task whose title ([role : name]) starts with title, joined: a play that
+    runs in batches prints one section per batch."""
+    return "".join(task for task in re.split(r"^TASK ", output, flags=re.MULTILINE)
+                   if task.startswith("[" + title))
+
+
 @pytest.fixture(scope="module")
 def drift():
     """Runs each DRIFT host's hand edit; {host: sha256 of its managed file before the edit}."""
@@ -158,8 +165,7 @@ def test_limit_to_one_host_changes_nothing(host, limited_runs):
     output = assert_nothing_changed(limited_runs[host])
     # The monitoring role's one read of its settings files found them as they are: only the files
     # holding a secret (not read, their items hidden) went to the host again.
-    task = "".join(task for task in re.split(r"^TASK ", output, flags=re.MULTILINE)
-                   if task.startswith("[xmpp.stack.prometheus : configure | Write the settings"))
+    task = task_output(output, "xmpp.stack.prometheus : configure | Write the settings")
     assert re.findall(rf"^skipping: \[{re.escape(host)}\] => \(item=/", task, re.MULTILINE), task[:2000]
     assert not re.findall(r"^(?:ok|changed): \[[^\]]+\] => \(item=/", task, re.MULTILINE), task[:2000]
     # Only the limited host ran tasks; the others were only asked for their facts.
@@ -204,9 +210,8 @@ def test_prosody_tag_changes_nothing_even_with_a_short_turn_name(limited_runs, f
     # The XMPP play runs in batches (rolling): one "PLAY [XMPP servers]" section per batch.
     play = "".join(section for section in re.split(r"^(?=PLAY \[)", output, flags=re.MULTILINE)
                    if section.startswith("PLAY [XMPP servers]"))
-    ran_prosody = {host for task in re.split(r"^TASK ", play, flags=re.MULTILINE)
-                   if task.startswith("[xmpp.stack.prosody : ")
-                   for host in re.findall(r"^(?:ok|changed): \[([^\]\s]+)", task, re.MULTILINE)}
+    ran_prosody = set(re.findall(r"^(?:ok|changed): \[([^\]\s]+)", task_output(play, "xmpp.stack.prosody : "),
+                                 re.MULTILINE))
     assert ran_prosody == {"xmpp1.example.org", "xmpp2.example.net"}, play[-3000:]
     # The role's one read of its directories, shipped modules and templated files found nothing
     # different, so the tasks that would write them again were skipped on both hosts (each costs a
@@ -214,9 +219,7 @@ def test_prosody_tag_changes_nothing_even_with_a_short_turn_name(limited_runs, f
     for name in ("Create the directories on the host", "modules | Copy the modules that ship with this role",
                  "configure | Install the configuration checks", "configure | Record the restart-only settings",
                  "configure | Install the Prosody filter", "conversejs | Write each VirtualHost's page"):
-        # One section per host: the play runs one XMPP host at a time.
-        task = "".join(task for task in re.split(r"^TASK ", play, flags=re.MULTILINE)
-                       if task.startswith("[xmpp.stack.prosody : " + name))
+        task = task_output(play, "xmpp.stack.prosody : " + name)
         assert re.findall(r"^(?:ok|changed): \[", task, re.MULTILINE) == [], task[:2000]
         assert {"xmpp1.example.org", "xmpp2.example.net"} <= set(re.findall(r"^skipping: \[([^\]\s]+)", task, re.MULTILINE)), task[:2000]
 
