@@ -3,12 +3,13 @@ changes nothing anywhere (the wiring of the hosts in the run reads the names and
 those outside it, gathered for the run), and Prometheus still finds every target up with no alert
 firing. A host whose address cannot be known stops the run before anything changes.
 
-Drift: before the limited runs, a line of prosody.cfg.lua and of the fail2ban jail on one XMPP
-host, a module the role ships and the mode of one of its directories on the other, and a line of
-turnserver.conf on the TURN host are changed by hand. The limited runs of those hosts change exactly
-that back (byte for byte) and run its handler; nothing else changes anywhere. The role's one read
-of its directories, shipped modules and templated files must see every edit (the tasks that repair
-them are skipped when that read finds nothing different).
+Drift: before the limited runs, a line of prosody.cfg.lua, of the fail2ban jail and of the
+VirtualHost's lab certificate on one XMPP host; a module the role ships, the mode of one of its
+directories, the database password file Prosody reads and fail2ban's start at boot on the other;
+and a line of turnserver.conf on the TURN host are changed by hand. The limited runs of those hosts
+change exactly that back (byte for byte) and run its handler; nothing else changes anywhere. The
+role's one read of its directories, shipped modules, the files it writes and its services must see
+every edit (the tasks that repair them are skipped when that read finds nothing different).
 
 Names come from the hosts, not from inventory aliases: the prosody tag runs from an inventory that
 lists the TURN host under a short name that resolves nowhere ('turn', reached through
@@ -51,18 +52,24 @@ SECRETS = ("postgres-prosody", "coturn-secret", "prometheus-web")
 # change on that host: the tasks that write them, then the handler that applies them).
 HEALTH_MODULE = "/usr/local/lib/prosody/xmpp-stack/mod_health_check/mod_health_check.lua"
 F2B_JAIL = "/etc/fail2ban/jail.d/xmpp-stack-prosody.conf"
+LAB_CERT = "/etc/prosody/certs/alpha.example.test.crt"
+SQL_PASSWORD = "/etc/prosody/secrets/sql-password"
 DRIFT = {
     "xmpp1.example.org": ("/etc/prosody/prosody.cfg.lua",
                           "sed -i 's/^c2s_require_encryption = true$/c2s_require_encryption = false/' /etc/prosody/prosody.cfg.lua"
-                          f" && sed -i '$a # edited by hand' {F2B_JAIL}",
-                          ["xmpp.stack.prosody : configure | Write prosody.cfg.lua from the configuration data model",
+                          f" && sed -i '$a # edited by hand' {F2B_JAIL} && echo >> {LAB_CERT}",
+                          ["xmpp.stack.prosody : lab_certificate | Install the certificates and keys on the host",
+                           "xmpp.stack.prosody : configure | Write prosody.cfg.lua from the configuration data model",
                            "xmpp.stack.prosody : configure | Install the Prosody filter (checked against real Prosody lines) and jail for fail2ban",
                            "xmpp.stack.prosody : Reload Prosody",
                            "xmpp.stack.prosody : Reload fail2ban"]),
     "xmpp2.example.net": (HEALTH_MODULE,
-                          f"sed -i '$a -- edited by hand' {HEALTH_MODULE} && chmod 0700 /etc/systemd/system/prosody.service.d",
+                          f"sed -i '$a -- edited by hand' {HEALTH_MODULE} && chmod 0700 /etc/systemd/system/prosody.service.d"
+                          f" && echo 'edited by hand' > {SQL_PASSWORD} && systemctl disable --quiet fail2ban",
                           ["xmpp.stack.prosody : Create the directories on the host",
                            "xmpp.stack.prosody : modules | Copy the modules that ship with this role (health endpoint, failed-login counter)",
+                           "xmpp.stack.prosody : configure | Write the secrets Prosody reads with FileLine()",
+                           "xmpp.stack.prosody : run | Start Prosody and fail2ban now and at boot",
                            "xmpp.stack.prosody : Restart Prosody"]),
     "turn1.example.org": ("/etc/turnserver.conf", "sed -i 's/^stale-nonce=600$/stale-nonce=6000/' /etc/turnserver.conf",
                           ["xmpp.stack.coturn : Configure | Write turnserver.conf",
@@ -186,8 +193,14 @@ def test_limit_repairs_exactly_the_hand_edit(host, limited_runs, drift):
         assert "-c2s_require_encryption = false\n+c2s_require_encryption = true" in output.replace("\r", "")
         # The templated jail is found different by the role's one read, and written again.
         assert on_host(host, f"grep -c 'edited by hand' {F2B_JAIL} || true").strip() == "0"
+        # The certificate is the controller's copy again: the empty line appended by hand is gone.
+        assert on_host(host, f"tail -n 1 {LAB_CERT}") == "-----END CERTIFICATE-----\n"
     if host == "xmpp2.example.net":
         assert on_host(host, "stat -c %a /etc/systemd/system/prosody.service.d").strip() == "755"
+        # The password Prosody reads is the inventory's again (Prosody restarted with it, and the
+        # run's own SQL login check passed), and fail2ban starts at boot again.
+        assert on_host(host, f"grep -c 'edited by hand' {SQL_PASSWORD} || true").strip() == "0"
+        assert on_host(host, "systemctl is-enabled fail2ban").strip() == "enabled"
 
 
 @pytest.fixture(scope="module")
@@ -213,12 +226,15 @@ def test_prosody_tag_changes_nothing_even_with_a_short_turn_name(limited_runs, f
     ran_prosody = set(re.findall(r"^(?:ok|changed): \[([^\]\s]+)", task_output(play, "xmpp.stack.prosody : "),
                                  re.MULTILINE))
     assert ran_prosody == {"xmpp1.example.org", "xmpp2.example.net"}, play[-3000:]
-    # The role's one read of its directories, shipped modules and templated files found nothing
-    # different, so the tasks that would write them again were skipped on both hosts (each costs a
-    # round trip per item).
+    # The role's one read of its directories, shipped modules, the files it writes or removes and
+    # its services found nothing different, so the tasks that would write them again were skipped
+    # on both hosts (each costs a round trip per item).
     for name in ("Create the directories on the host", "modules | Copy the modules that ship with this role",
-                 "configure | Install the configuration checks", "configure | Record the restart-only settings",
-                 "configure | Install the Prosody filter", "conversejs | Write each VirtualHost's page"):
+                 "lab_certificate | Install the certificates and keys", "lab_certificate | Install the lab CA certificate",
+                 "configure | Install the configuration checks", "configure | Write the secrets",
+                 "configure | Write prosody.cfg.lua", "configure | Record the restart-only settings",
+                 "configure | Remove the service drop-ins", "configure | Install the Prosody filter",
+                 "conversejs | Write each VirtualHost's page", "run | Start Prosody and fail2ban"):
         task = task_output(play, "xmpp.stack.prosody : " + name)
         assert re.findall(r"^(?:ok|changed): \[", task, re.MULTILINE) == [], task[:2000]
         assert {"xmpp1.example.org", "xmpp2.example.net"} <= set(re.findall(r"^skipping: \[([^\]\s]+)", task, re.MULTILINE)), task[:2000]
