@@ -203,6 +203,16 @@ def test_limit_repairs_exactly_the_hand_edit(host, limited_runs, drift):
         assert on_host(host, "systemctl is-enabled fail2ban").strip() == "enabled"
 
 
+def test_skipping_a_roles_run_tag_changes_nothing(limited_runs, finished):
+    # Each role's one read of the host is tagged always: a run that skips the role's run part
+    # still reads the host, so no task mistakes an installed coturn for a new one (which would
+    # mask it) and nothing changes.
+    output = assert_nothing_changed(run_site("--limit", "turn1.example.org", "--skip-tags", "coturn_run,prometheus_run"))
+    finished["at"] = time.time()
+    assert "Read the packages, directories, files and services this role manages" in output
+    assert on_host("turn1.example.org", "systemctl show -P UnitFileState coturn").strip() == "enabled"
+
+
 @pytest.fixture(scope="module")
 def short_name_inventory(tmp_path_factory):
     """The scenario's inventory with the TURN host under the short name 'turn'."""
