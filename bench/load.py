@@ -14,9 +14,12 @@ stanzas and the SCRAM client proof is computed by an Erlang expression in the sc
 
 While Tsung runs, this script samples the Prosody process on the host every few seconds
 (established c2s connections, RSS, CPU time) and Tsung's per-message delivery latencies (stamped
-messages: send by one user to receipt by the other, through the server, one clock). It prints per
-load: sessions held, login rate, p50/p99/max delivery time, RSS growth per session, CPU, errors,
-and the largest session count at which every window's p99 stayed under 100 ms.
+messages: send by one user to receipt by the other, through the server, one clock). Beside Tsung,
+bench/probe.py (slixmpp, two more accounts) sends one message every PROBE_INTERVAL s and times its
+delivery: a client with nothing else to do, so that the generator's own delays and the server's
+can be told apart. It prints per load: sessions held, login rate, p50/p99/max delivery time
+(Tsung's and the probe's), RSS growth per session, CPU, errors, and the largest session count at
+which every window's p99 stayed under 100 ms.
 
 Runs: `equal` = both hosts at the same small load (default 800 users, 500 msg/s: stock's service
 runs with systemd's default 1024 open files); `full` = both hosts at N users (default 10,000) at
@@ -153,6 +156,10 @@ SCRAM_FINAL = (
 # dropped waits through every kernel retry (over two minutes) and keeps Tsung running long after
 # every session has left. 10 s cut off ours at 10,000 users (822 connects failed, 00:05 run).
 CONNECT_TIMEOUT_MS = 30000
+# The probe's send period (s): 25 messages/s, 5 % of the default rate, so that a 30 s steady phase
+# gives it 750 deliveries to take a p99 from.
+PROBE_INTERVAL = 0.04
+PROBE_ACCOUNTS = "probe-accounts.json"
 # Whether this session's time is up: "yes" from the Unix time `leave` on (this machine's clock,
 # the same one the script read).
 LEAVE = 'fun(_) -> case os:system_time(second) >= %d of true -> "yes"; false -> "no" end end.'
@@ -330,6 +337,45 @@ def tsung_counts(logdir):
     return errors, logins
 
 
+def start_probe(host, work, logdir):
+    """bench/probe.py against `host`, or None when the work directory has no probe accounts (a
+    --reuse directory from before the probe). Its settings file holds the passwords: 0600."""
+    accounts = os.path.join(work, PROBE_ACCOUNTS)
+    if not os.path.exists(accounts):
+        print("  (no probe accounts in %s: the probe does not run)" % work, flush=True)
+        return None, None
+    with open(accounts, encoding="utf-8") as f:
+        pairs = json.load(f)
+    settings = os.path.join(work, "probe-settings.json")
+    with open(os.open(settings, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600), "w", encoding="utf-8") as out:
+        json.dump({"host": address(host), "port": 5222, "domain": DOMAIN, "interval": PROBE_INTERVAL,
+                   "accounts": pairs}, out)
+    samples = os.path.join(logdir, "probe.txt")
+    log = open(os.path.join(logdir, "probe.log"), "w", encoding="utf-8")
+    return subprocess.Popen([sys.executable, os.path.join(ROOT, "bench", "probe.py"), settings, samples],
+                            stdout=log, stderr=subprocess.STDOUT), samples
+
+
+def stop_probe(probe, samples, t0, t1):
+    """Stops the probe; its delivery times (ms) of the messages sent from t0 to t1 (monotonic)."""
+    if probe is None:
+        return None
+    if probe.poll() is not None:
+        print("  the probe stopped early (rc %d): see %s" % (probe.returncode,
+              os.path.join(os.path.dirname(samples), "probe.log")), flush=True)
+    probe.terminate()
+    try:
+        probe.wait(timeout=15)
+    except subprocess.TimeoutExpired:
+        probe.kill()
+        probe.wait()
+    if not os.path.exists(samples):
+        return []
+    with open(samples, encoding="utf-8") as f:
+        rows = [line.split() for line in f if line.strip()]
+    return [float(ms) for sent, ms in rows if t0 <= float(sent) <= t1]
+
+
 def run_load(label, host, users_csv, users, rate, arrival, steady, sha, work):
     logdir = os.path.join(LOGS, label)
     shutil.rmtree(logdir, ignore_errors=True)
@@ -345,6 +391,7 @@ def run_load(label, host, users_csv, users, rate, arrival, steady, sha, work):
                             muc=(host == HOSTS["ours"]), sha=sha, start=time.time())
     shutil.copy(config, logdir)
     sampler = Sampler(host, os.path.join(work, "tsung-" + label))
+    probe, probe_samples = start_probe(host, work, logdir)
     start = time.monotonic()
     sampler.start()
     # Tsung makes a dated directory below -l; its files are moved to logdir afterwards.
@@ -370,6 +417,7 @@ def run_load(label, host, users_csv, users, rate, arrival, steady, sha, work):
     steady_lat = [v for r in steady_rows for v in r[4]]
     t0, t1 = (steady_rows[0][0], steady_rows[-1][0]) if steady_rows else (start, start)
     cpu = (steady_rows[-1][3] - steady_rows[0][3]) / (t1 - t0) * 100 if t1 > t0 else float("nan")
+    probe_lat = stop_probe(probe, probe_samples, t0, t1)
     # The largest session count such that every window (sample period) up to it had p99 < 100 ms.
     held_under = 0
     for r in rows:
@@ -386,6 +434,11 @@ def run_load(label, host, users_csv, users, rate, arrival, steady, sha, work):
         "p50_ms": round(pct(steady_lat, 50), 2), "p99_ms": round(pct(steady_lat, 99), 2),
         "max_ms": round(max(steady_lat), 2) if steady_lat else None,
         "p99_all_ms": round(pct(all_lat, 99), 2),
+        "probe_messages": len(probe_lat) if probe_lat is not None else None,
+        "probe_expected": round((t1 - t0) / PROBE_INTERVAL) if probe_lat is not None else None,
+        "probe_p50_ms": round(pct(probe_lat, 50), 2) if probe_lat else None,
+        "probe_p99_ms": round(pct(probe_lat, 99), 2) if probe_lat else None,
+        "probe_max_ms": round(max(probe_lat), 2) if probe_lat else None,
         "rss_base_mib": round(base[2] / 1024, 1), "rss_peak_mib": round(peak[2] / 1024, 1),
         "rss_per_session_kib": round((peak[2] - base[2]) / peak[1], 1) if peak[1] else None,
         "cpu_steady_pct": round(cpu, 1), "cpu_total_s": round(rows[-1][3] - base[3], 1),
@@ -401,6 +454,8 @@ def run_load(label, host, users_csv, users, rate, arrival, steady, sha, work):
 ROWS = [("sessions held (peak)", "sessions_peak"), ("login rate (sessions/s to 98 % of peak)", "login_rate"),
         ("delivery p50 ms (steady)", "p50_ms"), ("delivery p99 ms (steady)", "p99_ms"),
         ("delivery max ms (steady)", "max_ms"), ("messages measured (steady)", "steady_messages"),
+        ("probe delivery p50 ms (steady)", "probe_p50_ms"), ("probe delivery p99 ms (steady)", "probe_p99_ms"),
+        ("probe delivery max ms (steady)", "probe_max_ms"), ("probe messages (steady)", "probe_messages"),
         ("Prosody RSS MiB at peak", "rss_peak_mib"), ("RSS growth per session KiB", "rss_per_session_kib"),
         ("Prosody CPU % (steady, of one core)", "cpu_steady_pct"), ("Prosody CPU s (whole run)", "cpu_total_s"),
         ("largest sessions with p99 < 100 ms", "largest_sessions_p99_under_100ms"),
@@ -442,9 +497,13 @@ def main():
         if not (args.reuse and os.path.exists(csv)):
             os.makedirs(work, exist_ok=True)
             accounts = [("u%d" % i, secrets.token_urlsafe(12)) for i in range(1, args.users + 1)]
+            probes = [("probe%d" % i, secrets.token_urlsafe(12)) for i in (1, 2)]
             print("Starting %s (Debian 13, image %s) ..." % (", ".join(HOSTS.values()), IMAGE), flush=True)
             start_hosts()
-            took = converge(work, accounts, args.rev)
+            took = converge(work, accounts + probes, args.rev)
+            with open(os.open(os.path.join(work, PROBE_ACCOUNTS), os.O_WRONLY | os.O_CREAT, 0o600), "w",
+                      encoding="utf-8") as out:
+                json.dump(probes, out)
             print("converge (role, stock install, %d accounts on each): %.0f s" % (args.users, took), flush=True)
             with open(os.open(csv, os.O_WRONLY | os.O_CREAT, 0o600), "w", encoding="utf-8") as out:
                 out.write("".join("%s;%s\n" % pair for pair in accounts))

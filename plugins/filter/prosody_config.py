@@ -262,13 +262,21 @@ def _sql(v, t):
     return sql
 
 
+def _gc(v):
+    """Prosody's gc option: the thresholds only mean something in generational mode."""
+    if v["prosody_gc_mode"] != "generational":
+        return {"mode": v["prosody_gc_mode"]}
+    return {"mode": "generational", "minor_threshold": _int(v["prosody_gc_minor_threshold"]),
+            "major_threshold": _int(v["prosody_gc_major_threshold"])}
+
+
 def _global_options(v, t, modules, plugin_paths, ldap_used, metrics_ips, metrics_cidrs, conversejs):
     cors = {"enabled": True, "origins": v["prosody_cors_origins"] or "*"}
     options = {
         "pidfile": "/run/prosody/prosody.pid",
         "log": {lua.RAW_KEY: '{ %s = "*stdout" }' % v["prosody_log_level"]},
         "network_backend": v["prosody_network_backend"],
-        "gc": {"mode": v["prosody_gc_mode"]},
+        "gc": _gc(v),
         "network_settings": {"tcp_backlog": _int(v["prosody_tcp_backlog"])},
         "plugin_paths": plugin_paths,
         "admins": v["prosody_admins"],

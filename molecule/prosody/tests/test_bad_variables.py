@@ -22,6 +22,8 @@ CASES = {
         {"prosody_storage": "sql", "prosody_sql_driver": "PostgreSQL", "prosody_sql_password": ""},
         "prosody_sql_password"),
     "cache size below 1": ({"prosody_blocklist_cache_size": 0}, "prosody_blocklist_cache_size is 0"),
+    "collector threshold out of range": ({"prosody_gc_minor_threshold": 0}, "prosody_gc_minor_threshold is 0"),
+    "unknown allocator": ({"prosody_allocator": "tcmalloc"}, "tcmalloc"),
     "unknown TLS source": ({"prosody_tls_source": "acme"}, "acme"),
     "two services on one port": ({"prosody_https_ports": [5222]}, "Port 5222 is claimed by c2s and https"),
     "443 listed beside the multiplexer": (

@@ -80,6 +80,25 @@ def test_service_hardened(host):
     assert "PrivateTmp=yes" in show
 
 
+def test_prosody_allocates_through_jemalloc(host):
+    """The drop-in's LD_PRELOAD reached the running process: jemalloc is mapped into it."""
+    pid = host.run("systemctl show -p MainPID --value prosody").stdout.strip()
+    assert pid not in ("", "0")
+    maps = host.run(f"cat /proc/{pid}/maps")
+    assert maps.rc == 0, maps.stderr
+    assert "libjemalloc.so.2" in maps.stdout
+
+
+def test_collector_settings_written_and_mode_applied(host):
+    """The thresholds are in the file; the running Lua state is in generational mode (Lua cannot read the thresholds back)."""
+    config = host.file("/etc/prosody/prosody.cfg.lua").content_string
+    assert "\tminor_threshold = 5;\n" in config and "\tmajor_threshold = 200;\n" in config
+    shell = host.run("""prosodyctl shell '> collectgarbage("generational") '""")
+    assert shell.rc == 0, shell.stdout + shell.stderr
+    # Switching to the mode it is already in returns that mode.
+    assert "generational" in shell.stdout
+
+
 def test_metrics_served_to_localhost(host):
     result = host.run("python3 -c \"import urllib.request as u; "
                       "print(u.urlopen('http://127.0.0.1:5280/metrics').read().decode())\"")

@@ -5,6 +5,8 @@ pidfile = "/run/prosody/prosody.pid"
 log = { info = "*stdout" }
 network_backend = "epoll"
 gc = {
+	major_threshold = 200;
+	minor_threshold = 5;
 	mode = "generational";
 }
 network_settings = {
