@@ -23,7 +23,9 @@ which every window's p99 stayed under 100 ms.
 
 Runs: `equal` = both hosts at the same small load (default 800 users, 500 msg/s: stock's service
 runs with systemd's default 1024 open files); `full` = both hosts at N users (default 10,000) at
-the same per-user message rate. Usage: .venv/bin/python bench/load.py [--users N] [--rate R] ...
+the same per-user message rate. --storage sql measures ours as the stack deploys it with a database
+host: PostgreSQL (the postgres role) on the same test host, its CPU reported beside Prosody's.
+Usage: .venv/bin/python bench/load.py [--users N] [--rate R] ...
 or `make bench-load`. Not part of `make test`; needs `make bootstrap testbed` and `tsung`.
 Everything it made (containers, network, accounts file, Tsung logs outside artifacts/) is removed
 at the end; the figures and Tsung's logs stay in artifacts/bench/load/.
@@ -94,11 +96,12 @@ def cleanup():
     subprocess.run(["docker", "network", "rm", NETWORK], capture_output=True, check=False)
 
 
-def converge(work, users, rev=None):
+def converge(work, users, rev=None, storage="internal"):
     """bench/load/site.yml: our role on one host, stock Prosody on the other, accounts on both.
 
     rev: a git revision to take the collection from (exported into the work directory) instead
-    of the working tree."""
+    of the working tree. storage: "sql" puts PostgreSQL on our host (the postgres role) and
+    stores there, as the stack does with a database host."""
     env = dict(ENV)
     if rev:
         target = os.path.join(work, "collection", "ansible_collections", "xmpp", "stack")
@@ -111,15 +114,20 @@ def converge(work, users, rev=None):
         "ours": {"hosts": {HOSTS["ours"]: {}}, "vars": {
             "prosody_virtual_hosts": [{"name": DOMAIN}],
             "prosody_selfsigned_ca_dir": os.path.join(work, "ca"),
-            "prosody_unbound_transparent_zones": ["test"]}},
-        "stock": {"hosts": {HOSTS["stock"]: {}}}},
+            "prosody_unbound_transparent_zones": ["test"], "bench_storage": storage,
+            "prosody_storage": storage, "postgres_backup_enabled": False}},
+        "stock": {"hosts": {HOSTS["stock"]: {}}},
+        # The postgres role lets the hosts of this group in (here: its own host, over localhost).
+        "xmpp_servers": {"hosts": {HOSTS["ours"]: {}} if storage == "sql" else {}}},
         "vars": {"ansible_connection": "community.docker.docker", "ansible_python_interpreter": "/usr/bin/python3"}}}
     with open(os.path.join(work, "inventory.json"), "w", encoding="utf-8") as out:
         json.dump(inventory, out)
     # The passwords reach Ansible in a 0600 file of the work directory, never on a command line.
     with open(os.open(os.path.join(work, "users.json"), os.O_WRONLY | os.O_CREAT, 0o600), "w",
               encoding="utf-8") as out:
-        json.dump({"bench_users": [{"name": u, "password": p} for u, p in users]}, out)
+        db_password = secrets.token_urlsafe(18)
+        json.dump({"bench_users": [{"name": u, "password": p} for u, p in users],
+                   "prosody_sql_password": db_password, "postgres_prosody_password": db_password}, out)
     start = time.monotonic()
     with open(os.path.join(LOGS, "converge.log"), "w", encoding="utf-8") as log:
         done = subprocess.run(["ansible-playbook", "-i", os.path.join(work, "inventory.json"),
@@ -263,8 +271,11 @@ def tsung_config(path, server, users_csv, users, rate, arrival, steady, muc, sha
 # Before each run: a fresh Prosody process (its RSS is the run's baseline) and no messages left
 # over in offline storage or archives from an earlier run (offline ones would be delivered at
 # login and counted as late).
+# With --storage sql the same stores are rows of Prosody's tables in PostgreSQL on the host.
 FRESH = ("systemctl stop prosody && rm -rf /var/lib/prosody/bench%2etest/offline "
-         "/var/lib/prosody/bench%2etest/archive* && systemctl start prosody && "
+         "/var/lib/prosody/bench%2etest/archive* && "
+         "if command -v psql >/dev/null; then runuser -u postgres -- psql -q -v ON_ERROR_STOP=1 -d prosody "
+         "-c \"TRUNCATE prosodyarchive; DELETE FROM prosody WHERE store = 'offline'\"; fi && systemctl start prosody && "
          "for i in $(seq 60); do prosodyctl shell server version >/dev/null 2>&1 && exit 0; sleep 1; done; exit 1")
 # Lines Prosody logged at level error: stock writes them to prosody.err, ours to the journal.
 ERRORS = ("{ cat /var/log/prosody/prosody.err 2>/dev/null; "
@@ -272,7 +283,8 @@ ERRORS = ("{ cat /var/log/prosody/prosody.err 2>/dev/null; "
 PROBE = ("pid=$(systemctl show -p MainPID --value prosody); "
          "echo $(ss -Htn state established '( sport = :5222 )' | wc -l) "
          "$(awk '/VmRSS/ {print $2}' /proc/$pid/status) "
-         "$(awk '{print $14+$15}' /proc/$pid/stat) $(getconf CLK_TCK)")
+         "$(awk '{print $14+$15}' /proc/$pid/stat) $(getconf CLK_TCK) "
+         "$(ps -C postgres -o times= | awk '{s += $1} END {print s + 0}')")
 
 
 class Sampler(threading.Thread):
@@ -281,7 +293,7 @@ class Sampler(threading.Thread):
     def __init__(self, host, fullstats, period=3.0):
         super().__init__(daemon=True)
         self.host, self.fullstats, self.period = host, fullstats, period
-        self.rows = []   # (t, sessions, rss_kib, cpu_seconds, [latencies ms])
+        self.rows = []   # (t, sessions, rss_kib, cpu_seconds, [latencies ms], PostgreSQL's cpu_seconds)
         self.stop = threading.Event()
         self.offset = 0
 
@@ -307,10 +319,11 @@ class Sampler(threading.Thread):
 
     def sample(self):
         try:
-            sessions, rss, ticks, hz = on_host(self.host, PROBE).split()
+            sessions, rss, ticks, hz, db_seconds = on_host(self.host, PROBE).split()
         except (subprocess.CalledProcessError, ValueError):
             return
-        self.rows.append((time.monotonic(), int(sessions), int(rss), int(ticks) / int(hz), self.latencies()))
+        self.rows.append((time.monotonic(), int(sessions), int(rss), int(ticks) / int(hz), self.latencies(),
+                          float(db_seconds)))
 
 
 def pct(values, p):
@@ -417,6 +430,7 @@ def run_load(label, host, users_csv, users, rate, arrival, steady, sha, work):
     steady_lat = [v for r in steady_rows for v in r[4]]
     t0, t1 = (steady_rows[0][0], steady_rows[-1][0]) if steady_rows else (start, start)
     cpu = (steady_rows[-1][3] - steady_rows[0][3]) / (t1 - t0) * 100 if t1 > t0 else float("nan")
+    db_cpu = (steady_rows[-1][5] - steady_rows[0][5]) / (t1 - t0) * 100 if t1 > t0 else float("nan")
     probe_lat = stop_probe(probe, probe_samples, t0, t1)
     # The largest session count such that every window (sample period) up to it had p99 < 100 ms.
     held_under = 0
@@ -442,6 +456,7 @@ def run_load(label, host, users_csv, users, rate, arrival, steady, sha, work):
         "rss_base_mib": round(base[2] / 1024, 1), "rss_peak_mib": round(peak[2] / 1024, 1),
         "rss_per_session_kib": round((peak[2] - base[2]) / peak[1], 1) if peak[1] else None,
         "cpu_steady_pct": round(cpu, 1), "cpu_total_s": round(rows[-1][3] - base[3], 1),
+        "db_cpu_steady_pct": round(db_cpu, 1),
         "prosody_err_lines": int(on_host(host, ERRORS)) - errors_before, "tsung_errors": errors,
         "largest_sessions_p99_under_100ms": held_under, "tsung_rc": done.returncode,
     }
@@ -458,6 +473,7 @@ ROWS = [("sessions held (peak)", "sessions_peak"), ("login rate (sessions/s to 9
         ("probe delivery max ms (steady)", "probe_max_ms"), ("probe messages (steady)", "probe_messages"),
         ("Prosody RSS MiB at peak", "rss_peak_mib"), ("RSS growth per session KiB", "rss_per_session_kib"),
         ("Prosody CPU % (steady, of one core)", "cpu_steady_pct"), ("Prosody CPU s (whole run)", "cpu_total_s"),
+        ("PostgreSQL CPU % (steady, of one core)", "db_cpu_steady_pct"),
         ("largest sessions with p99 < 100 ms", "largest_sessions_p99_under_100ms"),
         ("prosody.err new lines", "prosody_err_lines")]
 
@@ -482,6 +498,9 @@ def main():
                         help="seconds every session stays after the arrival phase")
     parser.add_argument("--sides", nargs="+", choices=("ours", "stock"), default=("ours", "stock"),
                         help="development: measure only these hosts")
+    parser.add_argument("--storage", choices=("internal", "sql"), default="internal",
+                        help="ours: the role's internal storage, or PostgreSQL on the same host through the postgres "
+                        "role (the stack's storage when it has a database host; the database then shares the cores)")
     parser.add_argument("--keep", action="store_true", help="leave the hosts running")
     parser.add_argument("--rev", help="deploy the collection of this git revision instead of the working tree")
     parser.add_argument("--reuse", metavar="DIR", help="development: keep the work directory DIR and, when it "
@@ -500,7 +519,7 @@ def main():
             probes = [("probe%d" % i, secrets.token_urlsafe(12)) for i in (1, 2)]
             print("Starting %s (Debian 13, image %s) ..." % (", ".join(HOSTS.values()), IMAGE), flush=True)
             start_hosts()
-            took = converge(work, accounts + probes, args.rev)
+            took = converge(work, accounts + probes, args.rev, args.storage)
             with open(os.open(os.path.join(work, PROBE_ACCOUNTS), os.O_WRONLY | os.O_CREAT, 0o600), "w",
                       encoding="utf-8") as out:
                 json.dump(probes, out)
