@@ -123,7 +123,7 @@ def converge(work, users, rev=None, storage="internal"):
     with open(os.path.join(work, "inventory.json"), "w", encoding="utf-8") as out:
         json.dump(inventory, out)
     # The passwords reach Ansible in a 0600 file of the work directory, never on a command line.
-    with open(os.open(os.path.join(work, "users.json"), os.O_WRONLY | os.O_CREAT, 0o600), "w",
+    with open(os.open(os.path.join(work, "users.json"), os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600), "w",
               encoding="utf-8") as out:
         db_password = secrets.token_urlsafe(18)
         json.dump({"bench_users": [{"name": u, "password": p} for u, p in users],
@@ -271,11 +271,13 @@ def tsung_config(path, server, users_csv, users, rate, arrival, steady, muc, sha
 # Before each run: a fresh Prosody process (its RSS is the run's baseline) and no messages left
 # over in offline storage or archives from an earlier run (offline ones would be delivered at
 # login and counted as late).
-# With --storage sql the same stores are rows of Prosody's tables in PostgreSQL on the host.
+# With --storage sql both stores (Prosody 13 keeps offline messages as an archive) are rows of
+# the prosodyarchive table in PostgreSQL on the host: only where that database exists.
 FRESH = ("systemctl stop prosody && rm -rf /var/lib/prosody/bench%2etest/offline "
          "/var/lib/prosody/bench%2etest/archive* && "
-         "if command -v psql >/dev/null; then runuser -u postgres -- psql -q -v ON_ERROR_STOP=1 -d prosody "
-         "-c \"TRUNCATE prosodyarchive; DELETE FROM prosody WHERE store = 'offline'\"; fi && systemctl start prosody && "
+         "if [ \"$(runuser -u postgres -- psql -Atqc \"SELECT 1 FROM pg_database WHERE datname = 'prosody'\" "
+         "2>/dev/null)\" = 1 ]; then runuser -u postgres -- psql -q -v ON_ERROR_STOP=1 -d prosody "
+         "-c 'TRUNCATE prosodyarchive'; fi && systemctl start prosody && "
          "for i in $(seq 60); do prosodyctl shell server version >/dev/null 2>&1 && exit 0; sleep 1; done; exit 1")
 # Lines Prosody logged at level error: stock writes them to prosody.err, ours to the journal.
 ERRORS = ("{ cat /var/log/prosody/prosody.err 2>/dev/null; "
@@ -364,29 +366,43 @@ def start_probe(host, work, logdir):
         json.dump({"host": address(host), "port": 5222, "domain": DOMAIN, "interval": PROBE_INTERVAL,
                    "accounts": pairs}, out)
     samples = os.path.join(logdir, "probe.txt")
-    log = open(os.path.join(logdir, "probe.log"), "w", encoding="utf-8")
-    return subprocess.Popen([sys.executable, os.path.join(ROOT, "bench", "probe.py"), settings, samples],
-                            stdout=log, stderr=subprocess.STDOUT), samples
+    with open(os.path.join(logdir, "probe.log"), "w", encoding="utf-8") as log:
+        return subprocess.Popen([sys.executable, os.path.join(ROOT, "bench", "probe.py"), settings, samples],
+                                stdout=log, stderr=subprocess.STDOUT), samples
 
 
-def stop_probe(probe, samples, t0, t1):
-    """Stops the probe; its delivery times (ms) of the messages sent from t0 to t1 (monotonic)."""
+def stop_probe(probe, samples):
+    """Stops the probe (it then writes the messages that never arrived); None when there was none."""
     if probe is None:
-        return None
+        return
     if probe.poll() is not None:
         print("  the probe stopped early (rc %d): see %s" % (probe.returncode,
               os.path.join(os.path.dirname(samples), "probe.log")), flush=True)
+        return
     probe.terminate()
     try:
         probe.wait(timeout=15)
     except subprocess.TimeoutExpired:
         probe.kill()
         probe.wait()
+
+
+def probe_window(samples, t0, t1):
+    """The probe's delivery times (ms) of the messages sent from t0 to t1 (monotonic), and how
+    many of those never arrived. A line cut short by a killed probe is skipped."""
+    arrived, lost = [], 0
     if not os.path.exists(samples):
-        return []
+        return arrived, lost
     with open(samples, encoding="utf-8") as f:
-        rows = [line.split() for line in f if line.strip()]
-    return [float(ms) for sent, ms in rows if t0 <= float(sent) <= t1]
+        for line in f:
+            fields = line.split()
+            if len(fields) != 2 or not t0 <= float(fields[0]) <= t1:
+                continue
+            if fields[1] == "lost":
+                lost += 1
+            else:
+                arrived.append(float(fields[1]))
+    return arrived, lost
 
 
 def run_load(label, host, users_csv, users, rate, arrival, steady, sha, work):
@@ -407,14 +423,18 @@ def run_load(label, host, users_csv, users, rate, arrival, steady, sha, work):
     probe, probe_samples = start_probe(host, work, logdir)
     start = time.monotonic()
     sampler.start()
-    # Tsung makes a dated directory below -l; its files are moved to logdir afterwards.
-    with open(os.path.join(logdir, "tsung.out"), "w", encoding="utf-8") as out:
-        done = subprocess.run(["bash", "-c", 'ulimit -n 20000 && exec tsung -f "$0" -l "$1" start',
-                               config, os.path.join(work, "tsung-" + label)],
-                              stdout=out, stderr=subprocess.STDOUT, timeout=expected + 300, check=False,
-                              env=TSUNG_ENV)
-    sampler.stop.set()
-    sampler.join()
+    try:
+        # Tsung makes a dated directory below -l; its files are moved to logdir afterwards.
+        with open(os.path.join(logdir, "tsung.out"), "w", encoding="utf-8") as out:
+            done = subprocess.run(["bash", "-c", 'ulimit -n 20000 && exec tsung -f "$0" -l "$1" start',
+                                   config, os.path.join(work, "tsung-" + label)],
+                                  stdout=out, stderr=subprocess.STDOUT, timeout=expected + 300, check=False,
+                                  env=TSUNG_ENV)
+    finally:
+        # Whatever happened to Tsung, neither the sampler nor the probe outlives the run.
+        sampler.stop.set()
+        sampler.join()
+        stop_probe(probe, probe_samples)
     elapsed = time.monotonic() - start
     tail = sampler.latencies()   # what Tsung wrote after the last sample
     dated = os.path.join(work, "tsung-" + label)
@@ -431,7 +451,7 @@ def run_load(label, host, users_csv, users, rate, arrival, steady, sha, work):
     t0, t1 = (steady_rows[0][0], steady_rows[-1][0]) if steady_rows else (start, start)
     cpu = (steady_rows[-1][3] - steady_rows[0][3]) / (t1 - t0) * 100 if t1 > t0 else float("nan")
     db_cpu = (steady_rows[-1][5] - steady_rows[0][5]) / (t1 - t0) * 100 if t1 > t0 else float("nan")
-    probe_lat = stop_probe(probe, probe_samples, t0, t1)
+    probe_lat, probe_lost = probe_window(probe_samples, t0, t1) if probe else (None, None)
     # The largest session count such that every window (sample period) up to it had p99 < 100 ms.
     held_under = 0
     for r in rows:
@@ -449,6 +469,7 @@ def run_load(label, host, users_csv, users, rate, arrival, steady, sha, work):
         "max_ms": round(max(steady_lat), 2) if steady_lat else None,
         "p99_all_ms": round(pct(all_lat, 99), 2),
         "probe_messages": len(probe_lat) if probe_lat is not None else None,
+        "probe_lost": probe_lost,
         "probe_expected": round((t1 - t0) / PROBE_INTERVAL) if probe_lat is not None else None,
         "probe_p50_ms": round(pct(probe_lat, 50), 2) if probe_lat else None,
         "probe_p99_ms": round(pct(probe_lat, 99), 2) if probe_lat else None,
@@ -471,6 +492,7 @@ ROWS = [("sessions held (peak)", "sessions_peak"), ("login rate (sessions/s to 9
         ("delivery max ms (steady)", "max_ms"), ("messages measured (steady)", "steady_messages"),
         ("probe delivery p50 ms (steady)", "probe_p50_ms"), ("probe delivery p99 ms (steady)", "probe_p99_ms"),
         ("probe delivery max ms (steady)", "probe_max_ms"), ("probe messages (steady)", "probe_messages"),
+        ("probe messages never delivered (steady)", "probe_lost"),
         ("Prosody RSS MiB at peak", "rss_peak_mib"), ("RSS growth per session KiB", "rss_per_session_kib"),
         ("Prosody CPU % (steady, of one core)", "cpu_steady_pct"), ("Prosody CPU s (whole run)", "cpu_total_s"),
         ("PostgreSQL CPU % (steady, of one core)", "db_cpu_steady_pct"),
@@ -520,7 +542,7 @@ def main():
             print("Starting %s (Debian 13, image %s) ..." % (", ".join(HOSTS.values()), IMAGE), flush=True)
             start_hosts()
             took = converge(work, accounts + probes, args.rev, args.storage)
-            with open(os.open(os.path.join(work, PROBE_ACCOUNTS), os.O_WRONLY | os.O_CREAT, 0o600), "w",
+            with open(os.open(os.path.join(work, PROBE_ACCOUNTS), os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600), "w",
                       encoding="utf-8") as out:
                 json.dump(probes, out)
             print("converge (role, stock install, %d accounts on each): %.0f s" % (args.users, took), flush=True)

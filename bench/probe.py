@@ -11,7 +11,8 @@ that all arrive at once.
 Usage: probe.py SETTINGS OUT, where SETTINGS is a JSON file (0600: it holds the passwords) with
 host, port, domain, interval (s) and accounts [[name, password], [name, password]]. Every
 arrival appends "SENT_MONOTONIC LATENCY_MS" to OUT (CLOCK_MONOTONIC, the clock bench/load.py's
-samples use); the probe runs until it is terminated. The server's certificate is not verified:
+samples use); the probe runs until it is terminated (SIGTERM), then appends "SENT_MONOTONIC lost"
+for every message that had not arrived. The server's certificate is not verified:
 the hosts are the benchmark's throwaway ones, with certificates made for the run.
 """
 
@@ -73,8 +74,10 @@ async def run(settings, out):
             await asyncio.wait_for(stop.wait(), settings["interval"])
         except asyncio.TimeoutError:
             pass
-    for client in (sender, recipient):
-        client.disconnect()
+    for began in sent.values():
+        out.write("%.6f lost\n" % began)
+    out.flush()
+    await asyncio.gather(*(client.disconnect(wait=2.0) for client in (sender, recipient)))
 
 
 def main():

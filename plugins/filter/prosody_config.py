@@ -488,7 +488,7 @@ def build_model(variables, tables):
         "metrics_cidrs": metrics_cidrs,
         "community_enabled_dir": community_enabled_dir,
         "conversejs": conversejs,
-        # Settings that only a restart applies (ports, storage, network backend, plugin paths).
+        # Settings that only a restart applies (ports, storage, network backend, collector, plugin paths).
         "restart_settings": {
             "c2s_ports": v["prosody_c2s_ports"],
             "c2s_direct_tls_ports": v["prosody_c2s_direct_tls_ports"],
@@ -501,6 +501,8 @@ def build_model(variables, tables):
             "storage": v["prosody_storage"],
             "sql": sql if v["prosody_storage"] == "sql" else {},
             "network_backend": v["prosody_network_backend"],
+            # Prosody sets up its collector once, at start (util/startup.lua init_gc).
+            "gc": _gc(v),
             "statistics": v["prosody_monitoring_enabled"],
             "plugin_paths": plugin_paths,
             "authentication": v["prosody_authentication"],

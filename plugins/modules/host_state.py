@@ -64,18 +64,8 @@ seealso:
     description: Reads its packages, files, directories and services with this module.
   - ref: "xmpp.stack.prometheus role <ansible_collections.xmpp.stack.prometheus_role>"
     description: Reads its packages, settings and rule files, rule directories and services with this module.
-attributes:
-  check_mode:
-    description: Can run in check_mode and return changed status prediction without modifying target.
-    support: full
-    details: Reads the host in check mode as in a normal run, so that check mode compares with the real host.
-  diff_mode:
-    description: Will return details on what has changed (or possibly needs changing in check_mode), when in diff mode.
-    support: none
-  platform:
-    description: Target OS/families that can be operated against.
-    support: N/A
-    platforms: debian
+extends_documentation_fragment:
+  - xmpp.stack.read_only
 requirements:
   - C(dpkg-query) on the host when O(packages) is not empty, C(systemctl) and a running systemd when
     O(units) is not empty.
@@ -117,9 +107,9 @@ options:
   packages:
     description:
       - Names of Debian packages, each reported by a C(pkg|) line. A name may carry an architecture
-        (V(libc6:amd64)); without one, when dpkg knows the package for several architectures, the
-        line is that of the first installed one in dpkg's order, or of the first one when none is
-        installed.
+        (V(libc6:amd64)). Without one it means the host's own architecture (that of the C(dpkg)
+        package) or V(all), as for apt: a package installed only for another architecture reads as
+        unknown, C(pkg|NAME|). When dpkg knows the name for both, the installed entry wins.
       - Names, not patterns.
     type: list
     elements: str
@@ -222,21 +212,21 @@ class Names:
         self.users = {}
         self.groups = {}
 
-    def user(self, uid):
-        if uid not in self.users:
+    @staticmethod
+    def _name(cache, lookup, number):
+        """The name the lookup gives the number, or the number itself when it has none."""
+        if number not in cache:
             try:
-                self.users[uid] = pwd.getpwuid(uid).pw_name
+                cache[number] = lookup(number)
             except KeyError:
-                self.users[uid] = str(uid)
-        return self.users[uid]
+                cache[number] = str(number)
+        return cache[number]
+
+    def user(self, uid):
+        return self._name(self.users, lambda n: pwd.getpwuid(n).pw_name, uid)
 
     def group(self, gid):
-        if gid not in self.groups:
-            try:
-                self.groups[gid] = grp.getgrgid(gid).gr_name
-            except KeyError:
-                self.groups[gid] = str(gid)
-        return self.groups[gid]
+        return self._name(self.groups, lambda n: grp.getgrgid(n).gr_name, gid)
 
     def owner(self, st):
         """OWNER|GROUP|MODE of a stat result, MODE as stat's %a and find's %m print it."""
@@ -329,21 +319,28 @@ def unique(items):
 
 
 def package_status(names, with_version, run, dpkg_query):
-    """STATUS (or STATUS|VERSION) of each name, '' for the names dpkg knows nothing of."""
-    rc, out, err = run([dpkg_query, "-W", "-f", DPKG_FORMAT, "--"] + unique(names))
+    """STATUS (or STATUS|VERSION) of each name, '' for the names dpkg knows nothing of.
+
+    dpkg itself is asked too, in the same command: its architecture is the host's, the one a name
+    without ':ARCH' means."""
+    rc, out, err = run([dpkg_query, "-W", "-f", DPKG_FORMAT, "--"] + unique(list(names) + ["dpkg"]))
     # 1: some name matched no package, which the lines report; anything else is a failure.
     if rc not in (0, 1):
         raise ReadError("dpkg-query -W failed (rc %s): %s" % (rc, (err or out).strip()))
-    known = {}
+    rows = []
     for line in out.splitlines():
         fields = line.split("\t")
         if len(fields) != 4:
             raise ReadError("dpkg-query -W printed a line that is not PACKAGE, ARCH, STATUS, VERSION: %r" % line)
-        package, arch, status, version = fields
+        rows.append(fields)
+    native = [arch for package, arch, _status, _version in rows if package == "dpkg"][:1]
+    known = {}
+    for package, arch, status, version in rows:
         value = status + ("|" + version if with_version else "")
         # The second letter of the status is the package's state: i for installed.
         entry = (status[1:2] == "i", value.replace(" ", ""))
-        for key in (package, "%s:%s" % (package, arch)):
+        bare = (package,) if not native or arch in (native[0], "all") else ()
+        for key in bare + ("%s:%s" % (package, arch),):
             # An installed entry wins over one that is not; otherwise the first in dpkg's order.
             if key not in known or (entry[0] and not known[key][0]):
                 known[key] = entry

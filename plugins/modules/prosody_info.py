@@ -31,17 +31,7 @@ seealso:
     description: The prosody role, which installs and configures the Prosody server these modules talk to.
 extends_documentation_fragment:
   - xmpp.stack.prosody
-attributes:
-  check_mode:
-    description: Can run in check_mode and return changed status prediction without modifying target.
-    support: full
-  diff_mode:
-    description: Will return details on what has changed (or possibly needs changing in check_mode), when in diff mode.
-    support: none
-  platform:
-    description: Target OS/families that can be operated against.
-    support: N/A
-    platforms: debian
+  - xmpp.stack.read_only
 options:
   counts:
     description:

@@ -21,7 +21,8 @@ NONE = dict(files=[], dirs=[], gone=[], links=[], packages=[], package_version=F
 
 # dpkg-query -W -f ... -- prosody lua-sec not-a-package exim4-base: one line per package dpkg
 # knows, in its own (sorted) order; rc 1 and a notice for the name it does not know.
-DPKG_OUT = ("exim4-base\tamd64\trc \t4.96-15+deb12u7\n"
+DPKG_OUT = ("dpkg\tamd64\tii \t1.21.22\n"
+            "exim4-base\tamd64\trc \t4.96-15+deb12u7\n"
             "lua-sec\tamd64\tii \t1.3.1-1\n"
             "prosody\tamd64\tii \t13.0.1-1~bpo12+1\n")
 DPKG_ERR = "dpkg-query: no packages found matching not-a-package\n"
@@ -214,7 +215,7 @@ def test_packages_and_units_with_one_command_each(monkeypatch, capsys, check_mod
     assert set(result) - {"changed", "lines", "invocation"} == set()
     assert commands.calls == [
         ["/usr/bin/dpkg-query", "-W", "-f", r"${Package}\t${Architecture}\t${db:Status-Abbrev}\t${Version}\n",
-         "--"] + PACKAGES,
+         "--"] + PACKAGES + ["dpkg"],
         ["/usr/bin/systemctl", "show", "--no-pager", "-p", "Id,Names,ActiveState,UnitFileState", "--"] + UNITS,
     ]
 
@@ -238,7 +239,7 @@ def test_nothing_asked_runs_nothing(monkeypatch, capsys):
 
 def test_a_name_asked_twice_is_asked_once_and_reported_twice():
     calls = []
-    answers = {"dpkg-query": (0, "prosody\tamd64\tii \t13.0.1-1\n", ""),
+    answers = {"dpkg-query": (0, "dpkg\tamd64\tii \t1.22.21\nprosody\tamd64\tii \t13.0.1-1\n", ""),
                "systemctl": (0, "Id=prosody.service\nNames=prosody.service\nActiveState=active\nUnitFileState=enabled\n", "")}
 
     def run(argv):
@@ -246,14 +247,19 @@ def test_a_name_asked_twice_is_asked_once_and_reported_twice():
         return answers[argv[0]]
     lines = host_state.read_lines(dict(NONE, packages=["prosody", "prosody"], units=["prosody", "prosody"]), run)
     assert lines == ["pkg|prosody|ii", "pkg|prosody|ii", "unit|prosody|active|enabled", "unit|prosody|active|enabled"]
-    assert [argv[-1:] for argv in calls] == [["prosody"], ["prosody"]] and all(argv[-2] == "--" for argv in calls)
+    assert [argv[argv.index("--") + 1:] for argv in calls] == [["prosody", "dpkg"], ["prosody"]]
 
 
-def test_several_architectures_report_the_installed_one_or_the_qualified_one():
-    out = "libfoo1\tamd64\tii \t2.0-1\nlibfoo1\ti386\trc \t1.0-1\nlibbar1\tamd64\tun \t\nlibbar1\ti386\tii \t3.0-1\n"
-    lines = host_state.read_lines(dict(NONE, packages=["libfoo1", "libbar1", "libfoo1:i386"], package_version=True),
-                                  lambda argv: (0, out, ""))
-    assert lines == ["pkg|libfoo1|ii|2.0-1", "pkg|libbar1|ii|3.0-1", "pkg|libfoo1:i386|rc|1.0-1"]
+def test_a_bare_name_means_the_host_architecture_as_for_apt():
+    out = ("dpkg\tamd64\tii \t1.22.21\n"
+           "libfoo1\tamd64\tii \t2.0-1\nlibfoo1\ti386\trc \t1.0-1\n"
+           "libbar1\ti386\tii \t3.0-1\n"
+           "tzdata\tall\tii \t2025b-4\n")
+    lines = host_state.read_lines(dict(NONE, packages=["libfoo1", "libbar1", "libfoo1:i386", "libbar1:i386", "tzdata"],
+                                       package_version=True), lambda argv: (0, out, ""))
+    # libbar1 is installed for i386 only: for the amd64 host the bare name is not installed (apt would install it).
+    assert lines == ["pkg|libfoo1|ii|2.0-1", "pkg|libbar1|", "pkg|libfoo1:i386|rc|1.0-1", "pkg|libbar1:i386|ii|3.0-1",
+                     "pkg|tzdata|ii|2025b-4"]
 
 
 @pytest.mark.parametrize("commands, message", [

@@ -143,6 +143,16 @@ def test_ldap_used_by_one_virtual_host_configures_ldap_and_restarts():
     assert got["restart_settings"]["vhost_authentication"] == ["", "ldap"]
 
 
+def test_collector_thresholds_only_in_generational_mode_and_only_a_restart_applies_them():
+    got = model()
+    assert got["config"]["global"]["gc"] == {"mode": "generational", "minor_threshold": 5, "major_threshold": 200}
+    changed = model(prosody_gc_major_threshold=100)
+    # Prosody sets up its collector at start only: a new threshold must restart it, not reload.
+    assert changed["restart_settings"]["gc"] != got["restart_settings"]["gc"]
+    incremental = model(prosody_gc_mode="incremental")
+    assert incremental["config"]["global"]["gc"] == {"mode": "incremental"}
+
+
 def test_the_model_does_not_change_its_input():
     values = variables(prosody_virtual_hosts=[{"name": "a.test", "admins": ["x@a.test"]}])
     before = yaml.safe_dump(values)
