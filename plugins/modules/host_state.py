@@ -108,7 +108,7 @@ options:
     description:
       - Names of Debian packages, each reported by a C(pkg|) line. A name may carry an architecture
         (V(libc6:amd64)). Without one it means the host's own architecture (that of the C(dpkg)
-        package) or V(all), as for apt: a package installed only for another architecture reads as
+        package) or V(all), as for apt; a package installed only for another architecture reads as
         unknown, C(pkg|NAME|). When dpkg knows the name for both, the installed entry wins.
       - Names, not patterns.
     type: list
