@@ -245,24 +245,25 @@ def sha1_of(path):
     return digest.hexdigest()
 
 
-def file_line(path, names):
+def stat_of_kind(path, is_kind):
+    """os.stat of PATH (symbolic links followed) when IS_KIND(mode) holds, else None (absent too)."""
     try:
         st = os.stat(path)
     except OSError:
-        st = None
-    if st is None or not stat.S_ISREG(st.st_mode):
+        return None
+    return st if is_kind(st.st_mode) else None
+
+
+def file_line(path, names):
+    st = stat_of_kind(path, stat.S_ISREG)
+    if st is None:
         return "file|%s|missing" % path
     return "file|%s|%s|%s" % (path, names.owner(st), sha1_of(path))
 
 
 def dir_line(path, names):
-    try:
-        st = os.stat(path)
-    except OSError:
-        st = None
-    if st is None or not stat.S_ISDIR(st.st_mode):
-        return "dir|%s|missing" % path
-    return "dir|%s|%s" % (path, names.owner(st))
+    st = stat_of_kind(path, stat.S_ISDIR)
+    return "dir|%s|missing" % path if st is None else "dir|%s|%s" % (path, names.owner(st))
 
 
 def link_line(path):
