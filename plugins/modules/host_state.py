@@ -35,6 +35,9 @@ description:
     O(package_version=true) the line is C(pkg|NAME|STATUS|VERSION), VERSION being the version
     dpkg has for the package (V(13.0.1-1)). When dpkg knows nothing of NAME the line is
     C(pkg|NAME|) in both forms."
+  - "Beside the lines, RV(installed) lists the names of O(packages) whose STATUS is V(ii)
+    (installed), as asked and in the order asked, so that a role can tell which of its packages
+    are missing without matching C(pkg|) lines."
   - "C(unit|NAME|ACTIVE|ENABLED): systemd's C(ActiveState) (V(active), V(inactive),
     V(failed), ...) and C(UnitFileState) (V(enabled), V(disabled), V(masked), V(static), ...)
     of the unit. A unit systemd does not know is V(inactive) with an empty ENABLED:
@@ -150,7 +153,7 @@ EXAMPLES = r"""
 - name: Install coturn only when it is not installed
   ansible.builtin.apt:
     name: coturn
-  when: "'pkg|coturn|ii' not in coturn_state.lines"
+  when: "'coturn' not in coturn_state.installed"
 
 - name: Read the installed version and the modules shipped below a directory
   xmpp.stack.host_state:
@@ -183,6 +186,21 @@ lines:
     - "tree|mod_example|d|root|root|755"
     - "tree|mod_example/mod_example.lua|f|root|root|644"
     - "sum|mod_example/mod_example.lua|da39a3ee5e6b4b0d3255bfef95601890afd80709"
+installed:
+  description:
+    - The names of O(packages) that are installed, that is whose C(pkg|) line has the STATUS
+      V(ii), each exactly as asked (V(libfoo1:i386) stays so) and in the order of O(packages); a
+      name asked twice is listed twice.
+    - A name with any other STATUS is not listed (removed, V(rc); held, V(hi); half installed),
+      nor one unknown to dpkg, which includes a name without an architecture whose package is
+      installed only for another architecture than the host's.
+    - An empty list when O(packages) is empty.
+  returned: always
+  type: list
+  elements: str
+  sample:
+    - coturn
+    - lua-sec
 """
 
 import grp
@@ -199,6 +217,8 @@ UNIT_SUFFIXES = (".service", ".socket", ".target", ".device", ".mount", ".automo
 # One line per package, tab-separated: dpkg-query prints them in its own (sorted) order.
 DPKG_FORMAT = r"${Package}\t${Architecture}\t${db:Status-Abbrev}\t${Version}\n"
 UNIT_PROPERTIES = "Id,Names,ActiveState,UnitFileState"
+# The STATUS of an installed package (desired: install, state: installed, no error flag).
+INSTALLED = "ii"
 
 
 class ReadError(Exception):
@@ -320,7 +340,8 @@ def unique(items):
 
 
 def package_status(names, with_version, run, dpkg_query):
-    """STATUS (or STATUS|VERSION) of each name, '' for the names dpkg knows nothing of.
+    """STATUS (or STATUS|VERSION) of each name, '' for the names dpkg knows nothing of, and the
+    names whose STATUS is ii (installed), as asked and in the order asked.
 
     dpkg itself is asked too, in the same command: its architecture is the host's, the one a name
     without ':ARCH' means."""
@@ -339,13 +360,15 @@ def package_status(names, with_version, run, dpkg_query):
     for package, arch, status, version in rows:
         value = status + ("|" + version if with_version else "")
         # The second letter of the status is the package's state: i for installed.
-        entry = (status[1:2] == "i", value.replace(" ", ""))
+        entry = (status[1:2] == "i", value.replace(" ", ""), status.replace(" ", "") == INSTALLED)
         bare = (package,) if not native or arch in (native[0], "all") else ()
         for key in bare + ("%s:%s" % (package, arch),):
             # An installed entry wins over one that is not; otherwise the first in dpkg's order.
             if key not in known or (entry[0] and not known[key][0]):
                 known[key] = entry
-    return dict((name, known[name][1] if name in known else "") for name in names)
+    found = dict((name, known[name][1] if name in known else "") for name in names)
+    installed = [name for name in names if name in known and known[name][2]]
+    return found, installed
 
 
 def unit_id(name):
@@ -386,22 +409,25 @@ def unit_states(names, run, systemctl):
     return states
 
 
-def read_lines(params, run, dpkg_query="dpkg-query", systemctl="systemctl"):
-    """Every line the module returns; RUN(argv) -> (rc, stdout, stderr) runs dpkg-query and systemctl."""
+def read_state(params, run, dpkg_query="dpkg-query", systemctl="systemctl"):
+    """What the module returns: its lines and the installed packages' names (lines, installed).
+
+    RUN(argv) -> (rc, stdout, stderr) runs dpkg-query and systemctl."""
     names = Names()
     lines = [file_line(path, names) for path in params["files"]]
     lines += [dir_line(path, names) for path in params["dirs"]]
     lines += ["gone|%s" % path for path in params["gone"] if not os.path.lexists(path)]
     lines += [line for line in (link_line(path) for path in params["links"]) if line is not None]
+    installed = []
     if params["packages"]:
-        status = package_status(params["packages"], params["package_version"], run, dpkg_query)
+        status, installed = package_status(params["packages"], params["package_version"], run, dpkg_query)
         lines += ["pkg|%s|%s" % (name, status[name]) for name in params["packages"]]
     if params["units"]:
         states = unit_states(params["units"], run, systemctl)
         lines += ["unit|%s|%s" % (name, states[name]) for name in params["units"]]
     for root in params["trees"]:
         lines += tree_lines(root, names)
-    return lines
+    return lines, installed
 
 
 def main():
@@ -413,10 +439,10 @@ def main():
     dpkg_query = module.get_bin_path("dpkg-query", required=True) if params["packages"] else None
     systemctl = module.get_bin_path("systemctl", required=True) if params["units"] else None
     try:
-        lines = read_lines(params, module.run_command, dpkg_query, systemctl)
+        lines, installed = read_state(params, module.run_command, dpkg_query, systemctl)
     except ReadError as error:
         module.fail_json(msg=str(error))
-    module.exit_json(changed=False, lines=lines)
+    module.exit_json(changed=False, lines=lines, installed=installed)
 
 
 if __name__ == "__main__":

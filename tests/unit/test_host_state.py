@@ -94,10 +94,12 @@ def host(tmp_path):
 
 
 def read(**params):
-    """The module's lines for PARAMS; any command run fails the test."""
+    """The module's lines for PARAMS (no packages asked: none installed); any command run fails the test."""
     def run(argv):
         raise AssertionError("no command expected: %r" % argv)
-    return host_state.read_lines(dict(NONE, **params), run)
+    lines, installed = host_state.read_state(dict(NONE, **params), run)
+    assert installed == []
+    return lines
 
 
 def test_files_dirs_gone_and_links_are_the_lines_the_shell_printed(host):
@@ -212,7 +214,9 @@ def test_packages_and_units_with_one_command_each(monkeypatch, capsys, check_mod
         "unit|sshd|active|enabled",
         "unit|not-a-unit|inactive|",
     ]
-    assert set(result) - {"changed", "lines", "invocation"} == set()
+    # As asked (dpkg-query printed lua-sec first); not-a-package is unknown, exim4-base removed (rc).
+    assert result["installed"] == ["prosody", "lua-sec"]
+    assert set(result) - {"changed", "lines", "installed", "invocation"} == set()
     assert commands.calls == [
         ["/usr/bin/dpkg-query", "-W", "-f", r"${Package}\t${Architecture}\t${db:Status-Abbrev}\t${Version}\n",
          "--"] + PACKAGES + ["dpkg"],
@@ -229,12 +233,39 @@ def test_package_version_adds_the_version_and_an_unknown_package_stays_empty(mon
         "pkg|not-a-package|",
         "pkg|exim4-base|rc|4.96-15+deb12u7",
     ]
+    assert result["installed"] == ["prosody", "lua-sec"]
 
 
 def test_nothing_asked_runs_nothing(monkeypatch, capsys):
     commands = Commands()
     code, result = run_module(monkeypatch, capsys, commands)
     assert code == 0 and result["lines"] == [] and commands.calls == []
+    assert result["installed"] == []
+
+
+def test_no_packages_asked_none_installed_beside_units(monkeypatch, capsys):
+    commands = Commands()
+    code, result = run_module(monkeypatch, capsys, commands, units=UNITS)
+    assert code == 0 and result["installed"] == []
+    assert [os.path.basename(argv[0]) for argv in commands.calls] == ["systemctl"]
+
+
+@pytest.mark.parametrize("package_version", [False, True])
+def test_installed_is_the_names_whose_status_is_ii(package_version):
+    # dpkg's abbreviated statuses: desired action, package state, error flag (a space when none).
+    out = ("dpkg\tamd64\tii \t1.22.21\n"
+           "held\tamd64\thi \t1.0\n"
+           "installed\tamd64\tii \t2.0-1\n"
+           "purged\tamd64\tun \t\n"
+           "reinst\tamd64\tiiR\t1.0\n"
+           "removed\tamd64\trc \t1.0\n"
+           "unpacked\tamd64\tiU \t1.0\n")
+    asked = ["removed", "installed", "purged", "unpacked", "held", "reinst", "unknown", "installed:amd64"]
+    lines, installed = host_state.read_state(dict(NONE, packages=asked, package_version=package_version),
+                                             lambda argv: (1, out, ""))
+    assert installed == ["installed", "installed:amd64"]
+    # The same packages as the lines whose STATUS is ii, in either form of the lines.
+    assert installed == [line.split("|")[1] for line in lines if line.split("|")[2] == "ii"]
 
 
 def test_a_name_asked_twice_is_asked_once_and_reported_twice():
@@ -245,8 +276,9 @@ def test_a_name_asked_twice_is_asked_once_and_reported_twice():
     def run(argv):
         calls.append(argv)
         return answers[argv[0]]
-    lines = host_state.read_lines(dict(NONE, packages=["prosody", "prosody"], units=["prosody", "prosody"]), run)
+    lines, installed = host_state.read_state(dict(NONE, packages=["prosody", "prosody"], units=["prosody", "prosody"]), run)
     assert lines == ["pkg|prosody|ii", "pkg|prosody|ii", "unit|prosody|active|enabled", "unit|prosody|active|enabled"]
+    assert installed == ["prosody", "prosody"]
     assert [argv[argv.index("--") + 1:] for argv in calls] == [["prosody", "dpkg"], ["prosody"]]
 
 
@@ -255,11 +287,13 @@ def test_a_bare_name_means_the_host_architecture_as_for_apt():
            "libfoo1\tamd64\tii \t2.0-1\nlibfoo1\ti386\trc \t1.0-1\n"
            "libbar1\ti386\tii \t3.0-1\n"
            "tzdata\tall\tii \t2025b-4\n")
-    lines = host_state.read_lines(dict(NONE, packages=["libfoo1", "libbar1", "libfoo1:i386", "libbar1:i386", "tzdata"],
-                                       package_version=True), lambda argv: (0, out, ""))
+    lines, installed = host_state.read_state(dict(NONE, packages=["libfoo1", "libbar1", "libfoo1:i386", "libbar1:i386", "tzdata"],
+                                                  package_version=True), lambda argv: (0, out, ""))
     # libbar1 is installed for i386 only: for the amd64 host the bare name is not installed (apt would install it).
     assert lines == ["pkg|libfoo1|ii|2.0-1", "pkg|libbar1|", "pkg|libfoo1:i386|rc|1.0-1", "pkg|libbar1:i386|ii|3.0-1",
                      "pkg|tzdata|ii|2025b-4"]
+    # Installed for another architecture only counts as not installed; a name with ':ARCH' stays as asked.
+    assert installed == ["libfoo1", "libbar1:i386", "tzdata"]
 
 
 @pytest.mark.parametrize("commands, message", [
@@ -278,7 +312,7 @@ def test_failures_name_what_failed(monkeypatch, capsys, commands, message):
     code, result = run_module(monkeypatch, capsys, commands, packages=PACKAGES, units=UNITS)
     assert code == 1 and result["failed"] is True
     assert result["msg"].startswith(message)
-    assert "lines" not in result
+    assert "lines" not in result and "installed" not in result
 
 
 @pytest.mark.parametrize("name", ["prosody*", "coturn?.service", "[a]", "1234", ""])
