@@ -262,6 +262,13 @@ def _sql(v, t):
     return sql
 
 
+def _sqlite_tune(v):
+    """Prosody's sqlite_tune: only meaningful when the sql storage is SQLite3."""
+    if v["prosody_storage"] == "sql" and v["prosody_sql_driver"] == "SQLite3":
+        return {"sqlite_tune": v["prosody_sql_sqlite_tune"]}
+    return {}
+
+
 def _gc(v):
     """Prosody's gc option: the thresholds only mean something in generational mode."""
     if v["prosody_gc_mode"] != "generational":
@@ -330,6 +337,7 @@ def _global_options(v, t, modules, plugin_paths, ldap_used, metrics_ips, metrics
         options["trusted_proxies"] = v["prosody_http_trusted_proxies"]
     if v["prosody_storage"] == "sql":
         options["sql"] = _sql(v, t)
+        options.update(_sqlite_tune(v))
     if v["prosody_conversejs_enabled"]:
         options["conversejs_files_pages_dir"] = conversejs["pages_dir"]
         options["conversejs_files_assets_dir"] = conversejs["assets_dir"]
@@ -500,6 +508,8 @@ def build_model(variables, tables):
             "http_interfaces": v["prosody_http_interfaces"],
             "storage": v["prosody_storage"],
             "sql": sql if v["prosody_storage"] == "sql" else {},
+            # SQLite applies its journal mode when Prosody opens the database.
+            "sqlite_tune": _sqlite_tune(v),
             "network_backend": v["prosody_network_backend"],
             # Prosody sets up its collector once, at start (util/startup.lua init_gc).
             "gc": _gc(v),

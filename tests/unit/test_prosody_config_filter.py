@@ -153,6 +153,17 @@ def test_collector_thresholds_only_in_generational_mode_and_only_a_restart_appli
     assert incremental["config"]["global"]["gc"] == {"mode": "incremental"}
 
 
+def test_sqlite_tune_only_with_sqlite_storage_and_only_a_restart_applies_it():
+    assert "sqlite_tune" not in model()["config"]["global"]
+    assert "sqlite_tune" not in model(prosody_storage="sql", prosody_sql_password="x")["config"]["global"]
+    got = model(prosody_storage="sql", prosody_sql_driver="SQLite3")
+    assert got["config"]["global"]["sqlite_tune"] == "normal"
+    safe = model(prosody_storage="sql", prosody_sql_driver="SQLite3", prosody_sql_sqlite_tune="safe")
+    assert safe["config"]["global"]["sqlite_tune"] == "safe"
+    # SQLite sets its journal mode when Prosody opens the database, at start.
+    assert safe["restart_settings"]["sqlite_tune"] != got["restart_settings"]["sqlite_tune"]
+
+
 def test_the_model_does_not_change_its_input():
     values = variables(prosody_virtual_hosts=[{"name": "a.test", "admins": ["x@a.test"]}])
     before = yaml.safe_dump(values)

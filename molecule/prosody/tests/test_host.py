@@ -117,6 +117,13 @@ def test_accounts_stored_in_the_configured_backend(host, accounts):
         assert result.rc == 0, result.stderr
         assert int(result.stdout) > 0
         assert not host.file(f"/var/lib/prosody/{domain.replace('.', '%2e')}/accounts").exists
+        # prosody_sql_sqlite_tune: normal took effect (LuaSQLite3 applied it): the file is in WAL mode.
+        # Read from the header (bytes 18 and 19 are 2 in WAL mode), not through SQLite: a root
+        # connection could leave root-owned -wal/-shm files that Prosody could not write.
+        header = host.file("/var/lib/prosody/prosody.sqlite").content[:20]
+        assert header[:16] == b"SQLite format 3\x00"
+        assert (header[18], header[19]) == (2, 2)
+        assert host.package("lua-lsqlite3").is_installed
     else:
         account = host.file(f"/var/lib/prosody/{domain.replace('.', '%2e')}/accounts/alice.dat")
         assert account.user == "prosody"

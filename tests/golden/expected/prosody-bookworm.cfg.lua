@@ -78,6 +78,7 @@ sql = {
 	database = "prosody.sqlite";
 	driver = "SQLite3";
 }
+sqlite_tune = "normal"
 conversejs_files_pages_dir = "/usr/local/share/xmpp-stack/conversejs/pages"
 conversejs_files_assets_dir = "/usr/local/share/xmpp-stack/conversejs/14.0.0"
 statistics = "internal"
