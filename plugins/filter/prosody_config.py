@@ -264,8 +264,9 @@ def _sql(v, t):
 
 def _sqlite_tune(v):
     """Prosody's sqlite_tune: only meaningful when the sql storage is SQLite3."""
+    tune = v["prosody_sql_sqlite_tune"]
     if v["prosody_storage"] == "sql" and v["prosody_sql_driver"] == "SQLite3":
-        return {"sqlite_tune": v["prosody_sql_sqlite_tune"]}
+        return {"sqlite_tune": tune}
     return {}
 
 
