@@ -2,7 +2,10 @@
 """Benchmark: the deployed Prosody under many real clients, beside Debian's stock Prosody.
 
 Two throwaway Debian 13 hosts of the test bed's image, in the same run:
-  ours   the prosody role with its defaults (bench/load/site.yml), VirtualHost bench.test;
+  ours   the prosody role (bench/load/site.yml), VirtualHost bench.test, with its defaults but
+         the storage: SQLite3 in Prosody's data directory (prosody_storage: sql,
+         prosody_sql_driver: SQLite3), the role README's storage for a server of this size
+         without a database host; --storage internal measures the role's default storage;
   stock  Debian's prosody package and configuration, only the VirtualHost renamed to bench.test.
 Both get the same N accounts through prosody_user (one task). Tsung (Debian's `tsung`, 1.7) on
 this machine then drives each host in turn: every simulated user connects, STARTTLS, SCRAM
@@ -25,6 +28,7 @@ Runs: `equal` = both hosts at the same small load (default 800 users, 500 msg/s:
 runs with systemd's default 1024 open files); `full` = both hosts at N users (default 10,000) at
 the same per-user message rate. --storage sql measures ours as the stack deploys it with a database
 host: PostgreSQL (the postgres role) on the same test host, its CPU reported beside Prosody's.
+--storage internal measures ours with the role's default, internal storage.
 Usage: .venv/bin/python bench/load.py [--users N] [--rate R] ...
 or `make bench-load`. Not part of `make test`; needs `make bootstrap testbed` and `tsung`.
 Everything it made (containers, network, accounts file, Tsung logs outside artifacts/) is removed
@@ -96,12 +100,13 @@ def cleanup():
     subprocess.run(["docker", "network", "rm", NETWORK], capture_output=True, check=False)
 
 
-def converge(work, users, rev=None, storage="internal"):
+def converge(work, users, rev=None, storage="sqlite"):
     """bench/load/site.yml: our role on one host, stock Prosody on the other, accounts on both.
 
     rev: a git revision to take the collection from (exported into the work directory) instead
     of the working tree. storage: "sql" puts PostgreSQL on our host (the postgres role) and
-    stores there, as the stack does with a database host."""
+    stores there, as the stack does with a database host; "sqlite" stores in SQLite3 in
+    Prosody's data directory (the role's prosody_sql_driver: SQLite3)."""
     env = dict(ENV)
     if rev:
         target = os.path.join(work, "collection", "ansible_collections", "xmpp", "stack")
@@ -115,7 +120,10 @@ def converge(work, users, rev=None, storage="internal"):
             "prosody_virtual_hosts": [{"name": DOMAIN}],
             "prosody_selfsigned_ca_dir": os.path.join(work, "ca"),
             "prosody_unbound_transparent_zones": ["test"], "bench_storage": storage,
-            "prosody_storage": storage, "postgres_backup_enabled": False}},
+            "prosody_storage": "internal" if storage == "internal" else "sql",
+            "prosody_sql_driver": "SQLite3" if storage == "sqlite" else "PostgreSQL",
+            "prosody_sql_database": "prosody.sqlite" if storage == "sqlite" else "prosody",
+            "postgres_backup_enabled": False}},
         "stock": {"hosts": {HOSTS["stock"]: {}}},
         # The postgres role lets the hosts of this group in (here: its own host, over localhost).
         "xmpp_servers": {"hosts": {HOSTS["ours"]: {}} if storage == "sql" else {}}},
@@ -272,12 +280,16 @@ def tsung_config(path, server, users_csv, users, rate, arrival, steady, muc, sha
 # over in offline storage or archives from an earlier run (offline ones would be delivered at
 # login and counted as late).
 # With --storage sql both stores (Prosody 13 keeps offline messages as an archive) are rows of
-# the prosodyarchive table in PostgreSQL on the host: only where that database exists.
+# the prosodyarchive table in PostgreSQL on the host: only where that database exists; with
+# --storage sqlite, rows of that table in /var/lib/prosody/prosody.sqlite, deleted as the prosody
+# user (a root sqlite3 could leave WAL files behind that Prosody cannot write).
 FRESH = ("systemctl stop prosody && rm -rf /var/lib/prosody/bench%2etest/offline "
          "/var/lib/prosody/bench%2etest/archive* && "
          "if [ \"$(runuser -u postgres -- psql -Atqc \"SELECT 1 FROM pg_database WHERE datname = 'prosody'\" "
          "2>/dev/null)\" = 1 ]; then runuser -u postgres -- psql -q -v ON_ERROR_STOP=1 -d prosody "
-         "-c 'TRUNCATE prosodyarchive'; fi && systemctl start prosody && "
+         "-c 'TRUNCATE prosodyarchive'; fi && "
+         "if [ -f /var/lib/prosody/prosody.sqlite ]; then "
+         "runuser -u prosody -- sqlite3 /var/lib/prosody/prosody.sqlite 'DELETE FROM prosodyarchive'; fi && systemctl start prosody && "
          "for i in $(seq 60); do prosodyctl shell server version >/dev/null 2>&1 && exit 0; sleep 1; done; exit 1")
 # Lines Prosody logged at level error: stock writes them to prosody.err, ours to the journal.
 ERRORS = ("{ cat /var/log/prosody/prosody.err 2>/dev/null; "
@@ -520,8 +532,9 @@ def main():
                         help="seconds every session stays after the arrival phase")
     parser.add_argument("--sides", nargs="+", choices=("ours", "stock"), default=("ours", "stock"),
                         help="development: measure only these hosts")
-    parser.add_argument("--storage", choices=("internal", "sql"), default="internal",
-                        help="ours: the role's internal storage, or PostgreSQL on the same host through the postgres "
+    parser.add_argument("--storage", choices=("sqlite", "internal", "sql"), default="sqlite",
+                        help="ours: SQLite3 in Prosody's data directory (prosody_sql_driver: SQLite3, the default); "
+                        "the role's default internal storage; or PostgreSQL on the same host through the postgres "
                         "role (the stack's storage when it has a database host; the database then shares the cores)")
     parser.add_argument("--keep", action="store_true", help="leave the hosts running")
     parser.add_argument("--rev", help="deploy the collection of this git revision instead of the working tree")
