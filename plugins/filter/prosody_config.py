@@ -508,9 +508,8 @@ def build_model(variables, tables):
             "public_urls": url_options,
             "http_interfaces": v["prosody_http_interfaces"],
             "storage": v["prosody_storage"],
-            "sql": sql if v["prosody_storage"] == "sql" else {},
-            # SQLite applies its journal mode when Prosody opens the database.
-            "sqlite_tune": _sqlite_tune(v),
+            # sqlite_tune with it: SQLite applies its journal mode when Prosody opens the database.
+            "sql": dict(sql, **_sqlite_tune(v)) if v["prosody_storage"] == "sql" else {},
             "network_backend": v["prosody_network_backend"],
             # Prosody sets up its collector once, at start (util/startup.lua init_gc).
             "gc": _gc(v),

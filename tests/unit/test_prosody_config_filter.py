@@ -161,7 +161,10 @@ def test_sqlite_tune_only_with_sqlite_storage_and_only_a_restart_applies_it():
     safe = model(prosody_storage="sql", prosody_sql_driver="SQLite3", prosody_sql_sqlite_tune="safe")
     assert safe["config"]["global"]["sqlite_tune"] == "safe"
     # SQLite sets its journal mode when Prosody opens the database, at start.
-    assert safe["restart_settings"]["sqlite_tune"] != got["restart_settings"]["sqlite_tune"]
+    assert safe["restart_settings"]["sql"] != got["restart_settings"]["sql"]
+    # Hosts on other storage keep their restart settings: the new setting restarts none of them.
+    assert "sqlite_tune" not in model(prosody_storage="sql", prosody_sql_password="x")["restart_settings"]["sql"]
+    assert model()["restart_settings"]["sql"] == {}
 
 
 def test_the_model_does_not_change_its_input():
