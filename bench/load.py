@@ -562,6 +562,12 @@ def main():
             with open(os.open(csv, os.O_WRONLY | os.O_CREAT, 0o600), "w", encoding="utf-8") as out:
                 out.write("".join("%s;%s\n" % pair for pair in accounts))
         version = on_host(HOSTS["ours"], "prosodyctl about | awk '/^Prosody/ {print $2; exit}'").strip()
+        if args.storage == "sqlite":
+            # Bytes 18 and 19 of an SQLite file are 2 in WAL mode: without it (LuaDBI, or another
+            # sqlite_tune) every commit waits for the disk and the run measures something else.
+            mode = on_host(HOSTS["ours"], "od -An -tu1 -j18 -N2 /var/lib/prosody/prosody.sqlite").split()
+            if mode != ["2", "2"]:
+                sys.exit("ours: /var/lib/prosody/prosody.sqlite is not in WAL mode (header bytes %s)" % mode)
         results = {}
         runs = [("equal", args.equal_users, args.rate)] if args.equal_users else []
         runs.append(("full", args.users, args.rate))
