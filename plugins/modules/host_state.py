@@ -360,14 +360,14 @@ def package_status(names, with_version, run, dpkg_query):
     for package, arch, status, version in rows:
         value = status + ("|" + version if with_version else "")
         # The second letter of the status is the package's state: i for installed.
-        entry = (status[1:2] == "i", value.replace(" ", ""), status.replace(" ", "") == INSTALLED)
+        entry = (status[1:2] == "i", value.replace(" ", ""))
         bare = (package,) if not native or arch in (native[0], "all") else ()
         for key in bare + ("%s:%s" % (package, arch),):
             # An installed entry wins over one that is not; otherwise the first in dpkg's order.
             if key not in known or (entry[0] and not known[key][0]):
                 known[key] = entry
     found = dict((name, known[name][1] if name in known else "") for name in names)
-    installed = [name for name in names if name in known and known[name][2]]
+    installed = [name for name in names if found[name].split("|", 1)[0] == INSTALLED]
     return found, installed
 
 
