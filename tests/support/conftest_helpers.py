@@ -71,6 +71,20 @@ def create_accounts(container, domain, usernames):
 STEP_LOGS = ("converge", "idempotence", "check")
 
 
+def sqlite_journal_mode(host, path):
+    """The journal mode of the SQLite file `path` on a testinfra host, "wal" or "rollback", read
+    from its header (bytes 18 and 19: 1 for a rollback journal, 2 for WAL; sqlite.org/fileformat).
+
+    Read as bytes, not through SQLite: a root connection could leave -wal/-shm files behind that
+    Prosody cannot write. Raises AssertionError when the file is not an SQLite 3 database or the
+    two bytes are neither."""
+    header = host.file(path).content[:20]
+    assert header[:16] == b"SQLite format 3\x00", "%s is not an SQLite 3 database" % path
+    modes = {(1, 1): "rollback", (2, 2): "wal"}
+    assert (header[18], header[19]) in modes, "%s: header bytes 18/19 are %r" % (path, header[18:20])
+    return modes[(header[18], header[19])]
+
+
 def assert_not_in_step_logs(secret, marker):
     """Fails if secret appears in the converge, idempotence or check output of this scenario, as
     scripts/molecule-scenario.sh kept it; marker (a task name) proves each log is a real run."""

@@ -1,6 +1,8 @@
 """Host state after the prosody role: package, service, files, validated configuration."""
 import pytest
 
+from conftest_helpers import sqlite_journal_mode
+
 
 def test_prosody_13_from_debian(host):
     assert host.package("prosody").version.startswith("13.")
@@ -117,19 +119,15 @@ def test_accounts_stored_in_the_configured_backend(host, accounts):
         assert result.rc == 0, result.stderr
         assert int(result.stdout) > 0
         assert not host.file(f"/var/lib/prosody/{domain.replace('.', '%2e')}/accounts").exists
-        # The journal mode, read from the file's header (bytes 18 and 19: 1 rollback, 2 WAL). Not
-        # through SQLite: a root connection opened while Prosody is stopped could leave root-owned
-        # -wal/-shm files that Prosody could not write (the count above runs while it holds them).
-        header = host.file("/var/lib/prosody/prosody.sqlite").content[:20]
-        assert header[:16] == b"SQLite format 3\x00"
+        journal_mode = sqlite_journal_mode(host, "/var/lib/prosody/prosody.sqlite")
         if host.system_info.release.startswith("12"):
             # Debian 12 has no LuaSQLite3: Prosody opens SQLite through LuaDBI, whose transaction
             # makes SQLite ignore sqlite_tune (the modules scenario proves WAL on Debian 13).
             assert not host.package("lua-lsqlite3").is_installed
-            assert (header[18], header[19]) == (1, 1)
+            assert journal_mode == "rollback"
         else:
             assert host.package("lua-lsqlite3").is_installed
-            assert (header[18], header[19]) == (2, 2)
+            assert journal_mode == "wal"
     else:
         account = host.file(f"/var/lib/prosody/{domain.replace('.', '%2e')}/accounts/alice.dat")
         assert account.user == "prosody"
