@@ -11,7 +11,8 @@ from conftest import HOST, PROJECT, run_playbook
 from conftest_helpers import sqlite_journal_mode
 from xmpp_client import can_login
 
-DATABASE = "/var/lib/prosody/prosody.sqlite"
+# The role's default prosody_sql_database ("prosody") in Prosody's data directory.
+DATABASE = "/var/lib/prosody/prosody"
 
 
 def test_the_database_is_in_wal_mode_through_luasqlite3(host):
@@ -94,19 +95,20 @@ def test_backup_keeps_a_consistent_copy_and_restore_puts_it_back(host, accounts,
     listing = host.run("xmpp-stack-restic ls latest --host %s --tag xmpp-stack" % HOST)
     assert listing.rc == 0, listing.stderr
     paths = listing.stdout.split()
-    assert SNAPSHOTS + "/prosody.sqlite" in paths
+    assert SNAPSHOTS + "/prosody" in paths
     assert "/var/lib/prosody" in paths
-    assert not [p for p in paths if p.startswith(DATABASE)]
+    assert not {DATABASE, DATABASE + "-wal", DATABASE + "-shm", DATABASE + "-journal"} & set(paths)
     # Read back from the repository on its own, without a -wal beside it: a whole database that
     # holds the account made just before the backup.
-    dumped = host.run("xmpp-stack-restic dump latest --host %s --tag xmpp-stack %s/prosody.sqlite "
+    dumped = host.run("xmpp-stack-restic dump latest --host %s --tag xmpp-stack %s/prosody "
                       "> /tmp/dumped.sqlite && chown prosody /tmp/dumped.sqlite" % (HOST, SNAPSHOTS))
     assert dumped.rc == 0, dumped.stderr
     node, domain = kept.split("@")
     integrity, rows = account_rows(host, "/tmp/dumped.sqlite", node, domain)
     assert (integrity, rows > 0) == ("ok", True)
     # The job's working copies are gone once the repository holds them.
-    assert host.run("ls %s/*.sqlite" % SNAPSHOTS).rc != 0
+    assert host.file(SNAPSHOTS).is_directory
+    assert not host.file(SNAPSHOTS + "/prosody").exists
     host.run("rm -f /tmp/dumped.sqlite")
 
     # An account made after the backup, then the restore: the snapshot's data comes back, the
@@ -124,10 +126,12 @@ def test_backup_keeps_a_consistent_copy_and_restore_puts_it_back(host, accounts,
     # The copy (VACUUM INTO writes a rollback-journal file) is Prosody's, and Prosody put it back
     # in WAL mode when it opened it.
     assert host.file(DATABASE).user == "prosody"
+    assert host.file(DATABASE).mode == 0o640
     assert sqlite_journal_mode(host, DATABASE) == "wal"
+    assert not host.file(SNAPSHOTS + "/prosody").exists, "moved into place, not left twice"
     replaced = host.run("ls -d /var/lib/prosody.replaced-*")
     assert replaced.rc == 0 and replaced.stdout.strip(), "the replaced data directory is kept aside"
-    assert host.file(replaced.stdout.split()[-1] + "/prosody.sqlite").exists
+    assert host.file(replaced.stdout.split()[-1] + "/prosody").exists
     # Leave the host as the later tests expect it: no test repository, no replaced directory.
     cleaned = host.run("rm -rf %s /var/lib/prosody.replaced-*" % repository)
     assert cleaned.rc == 0, cleaned.stderr
