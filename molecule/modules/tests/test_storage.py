@@ -86,8 +86,8 @@ def test_backup_keeps_a_consistent_copy_and_restore_puts_it_back(host, accounts,
     settings = {"xmpp_stack_backup_repository": repository, "backup_now": True,
                 # quotes and $ as an admin's vault may hold them
                 "xmpp_stack_backup_password": "repo-'$\"-" + secrets.token_urlsafe(18)}
-    code, output, _ = run_playbook(path=os.path.join(PROJECT, "playbooks", "backup.yml"),
-                                   json_output=False, extra_vars=settings)
+    code, output, _results = run_playbook(path=os.path.join(PROJECT, "playbooks", "backup.yml"),
+                                          json_output=False, extra_vars=settings)
     assert code == 0, output[-3000:]
     assert settings["xmpp_stack_backup_password"] not in output
 
@@ -117,8 +117,8 @@ def test_backup_keeps_a_consistent_copy_and_restore_puts_it_back(host, accounts,
     assert made.rc == 0, made.stdout + made.stderr
     assert can_login(lost, passwords[lost], address, cafile)
     playbooks = os.path.join(PROJECT, "playbooks")
-    code, output, _ = run_playbook(RESTORE_XMPP_PART.format(playbooks=playbooks), json_output=False,
-                                   extra_vars=settings)
+    code, output, _results = run_playbook(RESTORE_XMPP_PART.format(playbooks=playbooks), json_output=False,
+                                          extra_vars=settings)
     assert code == 0, output[-3000:]
     assert host.service("prosody").is_running
     assert can_login(kept, passwords[kept], address, cafile)
