@@ -15,6 +15,18 @@ from xmpp_client import can_login
 DATABASE = "/var/lib/prosody/prosody"
 
 
+def account_rows(host, path, node, domain):
+    """[integrity_check's answer, the account's row count] of an SQLite3 file, read as the prosody
+    user, read-only (a root connection could leave -wal/-shm files Prosody cannot write)."""
+    query = ("import json, sqlite3; db = sqlite3.connect('file:%s?mode=ro', uri=True); "
+             "print(json.dumps([db.execute('pragma integrity_check').fetchone()[0], "
+             "db.execute('select count(*) from prosody where host=? and store=? and user=?', "
+             "(%r, 'accounts', %r)).fetchone()[0]]))" % (path, domain, node))
+    result = host.run("runuser -u prosody -- python3 -c %s" % shlex.quote(query))
+    assert result.rc == 0, result.stderr
+    return json.loads(result.stdout)
+
+
 def test_the_database_is_in_wal_mode_through_luasqlite3(host):
     assert host.package("lua-lsqlite3").is_installed
     config = host.file("/etc/prosody/prosody.cfg.lua").content_string
@@ -33,12 +45,7 @@ def test_accounts_live_in_the_database(host, accounts):
     created = host.run("prosodyctl shell user create %s %s" % (jid, "pw-" + node))
     assert created.rc == 0, created.stdout + created.stderr
     # As the prosody user, read-only: Prosody keeps the WAL files open meanwhile.
-    query = ("import json, sqlite3; db = sqlite3.connect('file:%s?mode=ro', uri=True); "
-             "print(json.dumps(db.execute('select count(*) from prosody where host=? and store=? and user=?', "
-             "(%r, 'accounts', %r)).fetchone()[0]))" % (DATABASE, domain, node))
-    result = host.run("runuser -u prosody -- python3 -c %s" % shlex.quote(query))
-    assert result.rc == 0, result.stderr
-    assert json.loads(result.stdout) > 0
+    assert account_rows(host, DATABASE, node, domain)[1] > 0
     assert not host.file("/var/lib/prosody/%s/accounts" % domain.replace(".", "%2e")).exists
 
 
@@ -63,17 +70,6 @@ RESTORE_XMPP_PART = """
         name: prosody
         state: started
 """
-
-
-def account_rows(host, path, node, domain):
-    """Rows of an account in an SQLite3 file, read as the prosody user (read-only)."""
-    query = ("import json, sqlite3; db = sqlite3.connect('file:%s?mode=ro', uri=True); "
-             "print(json.dumps([db.execute('pragma integrity_check').fetchone()[0], "
-             "db.execute('select count(*) from prosody where host=? and store=? and user=?', "
-             "(%r, 'accounts', %r)).fetchone()[0]]))" % (path, domain, node))
-    result = host.run("runuser -u prosody -- python3 -c %s" % shlex.quote(query))
-    assert result.rc == 0, result.stderr
-    return json.loads(result.stdout)
 
 
 def test_backup_keeps_a_consistent_copy_and_restore_puts_it_back(host, accounts, address, cafile):
