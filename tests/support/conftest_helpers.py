@@ -8,6 +8,7 @@ import json
 import os
 import pathlib
 import secrets
+import shlex
 import subprocess
 import time
 
@@ -83,6 +84,22 @@ def sqlite_journal_mode(host, path):
     modes = {(1, 1): "rollback", (2, 2): "wal"}
     assert (header[18], header[19]) in modes, "%s: header bytes 18/19 are %r" % (path, header[18:20])
     return modes[(header[18], header[19])]
+
+
+def sqlite_account_rows(host, path, node, domain):
+    """[integrity_check's answer (str, "ok" when whole), the account's row count (int)] of the
+    Prosody SQLite3 file `path` on a testinfra host, for the account node@domain (its rows of
+    store "accounts" in Prosody's `prosody` table).
+
+    Read as the prosody user and read-only: a root connection could leave -wal/-shm files behind
+    that Prosody cannot write. Raises AssertionError when python3 cannot read the file."""
+    query = ("import json, sqlite3; db = sqlite3.connect('file:%s?mode=ro', uri=True); "
+             "print(json.dumps([db.execute('pragma integrity_check').fetchone()[0], "
+             "db.execute('select count(*) from prosody where host=? and store=? and user=?', "
+             "(%r, 'accounts', %r)).fetchone()[0]]))" % (path, domain, node))
+    result = host.run("runuser -u prosody -- python3 -c %s" % shlex.quote(query))
+    assert result.rc == 0, "%s: %s" % (path, result.stderr)
+    return json.loads(result.stdout)
 
 
 def assert_not_in_step_logs(secret, marker):

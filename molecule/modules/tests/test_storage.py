@@ -2,29 +2,16 @@
 and the role's sqlite_tune (normal) puts it in WAL mode, so a commit does not wait for the disk
 (roles/prosody/README.md, Storage and "Bigger servers")."""
 
-import json
 import os
 import secrets
 import shlex
 
 from conftest import HOST, PROJECT, run_playbook
-from conftest_helpers import sqlite_journal_mode
+from conftest_helpers import sqlite_account_rows, sqlite_journal_mode
 from xmpp_client import can_login
 
 # The role's default prosody_sql_database ("prosody") in Prosody's data directory.
 DATABASE = "/var/lib/prosody/prosody"
-
-
-def account_rows(host, path, node, domain):
-    """[integrity_check's answer, the account's row count] of an SQLite3 file, read as the prosody
-    user, read-only (a root connection could leave -wal/-shm files Prosody cannot write)."""
-    query = ("import json, sqlite3; db = sqlite3.connect('file:%s?mode=ro', uri=True); "
-             "print(json.dumps([db.execute('pragma integrity_check').fetchone()[0], "
-             "db.execute('select count(*) from prosody where host=? and store=? and user=?', "
-             "(%r, 'accounts', %r)).fetchone()[0]]))" % (path, domain, node))
-    result = host.run("runuser -u prosody -- python3 -c %s" % shlex.quote(query))
-    assert result.rc == 0, result.stderr
-    return json.loads(result.stdout)
 
 
 def test_the_database_is_in_wal_mode_through_luasqlite3(host):
@@ -45,7 +32,7 @@ def test_accounts_live_in_the_database(host, accounts):
     created = host.run("prosodyctl shell user create %s %s" % (jid, "pw-" + node))
     assert created.rc == 0, created.stdout + created.stderr
     # As the prosody user, read-only: Prosody keeps the WAL files open meanwhile.
-    assert account_rows(host, DATABASE, node, domain)[1] > 0
+    assert sqlite_account_rows(host, DATABASE, node, domain)[1] > 0
     assert not host.file("/var/lib/prosody/%s/accounts" % domain.replace(".", "%2e")).exists
 
 
@@ -100,7 +87,7 @@ def test_backup_keeps_a_consistent_copy_and_restore_puts_it_back(host, accounts,
                       "> /tmp/dumped.sqlite && chown prosody /tmp/dumped.sqlite" % (HOST, SNAPSHOTS))
     assert dumped.rc == 0, dumped.stderr
     node, domain = kept.split("@")
-    integrity, rows = account_rows(host, "/tmp/dumped.sqlite", node, domain)
+    integrity, rows = sqlite_account_rows(host, "/tmp/dumped.sqlite", node, domain)
     assert (integrity, rows > 0) == ("ok", True)
     # The job's working copies are gone once the repository holds them.
     assert host.file(SNAPSHOTS).is_directory

@@ -1,7 +1,7 @@
 """Host state after the prosody role: package, service, files, validated configuration."""
 import pytest
 
-from conftest_helpers import sqlite_journal_mode
+from conftest_helpers import sqlite_account_rows, sqlite_journal_mode
 
 
 def test_prosody_13_from_debian(host):
@@ -112,12 +112,8 @@ def test_accounts_stored_in_the_configured_backend(host, accounts):
     settings = host.ansible.get_variables()
     domain = settings["prosody_test_domain"]
     if settings.get("prosody_storage", "internal") == "sql":
-        query = ("import sqlite3; db = sqlite3.connect('file:/var/lib/prosody/prosody.sqlite?mode=ro', "
-                 "uri=True); print(db.execute('select count(*) from prosody where host=? and "
-                 f"store=? and user=?', ('{domain}', 'accounts', 'alice')).fetchone()[0])")
-        result = host.run(f'python3 -c "{query}"')
-        assert result.rc == 0, result.stderr
-        assert int(result.stdout) > 0
+        integrity, rows = sqlite_account_rows(host, "/var/lib/prosody/prosody.sqlite", "alice", domain)
+        assert (integrity, rows > 0) == ("ok", True)
         assert not host.file(f"/var/lib/prosody/{domain.replace('.', '%2e')}/accounts").exists
         journal_mode = sqlite_journal_mode(host, "/var/lib/prosody/prosody.sqlite")
         if host.system_info.release.startswith("12"):
