@@ -87,12 +87,14 @@ def test_backup_keeps_a_consistent_copy_and_restore_puts_it_back(host, accounts,
                       "> /tmp/dumped.sqlite && chown prosody /tmp/dumped.sqlite" % (HOST, SNAPSHOTS))
     assert dumped.rc == 0, dumped.stderr
     node, domain = kept.split("@")
+    # The copy keeps the live file's WAL mode (VACUUM INTO alone writes a rollback journal).
+    assert sqlite_journal_mode(host, "/tmp/dumped.sqlite") == "wal"
     integrity, rows = sqlite_account_rows(host, "/tmp/dumped.sqlite", node, domain)
     assert (integrity, rows > 0) == ("ok", True)
     # The job's working copies are gone once the repository holds them.
     assert host.file(SNAPSHOTS).is_directory
     assert not host.file(SNAPSHOTS + "/prosody").exists
-    host.run("rm -f /tmp/dumped.sqlite")
+    host.run("rm -f /tmp/dumped.sqlite /tmp/dumped.sqlite-wal /tmp/dumped.sqlite-shm")
 
     # An account made after the backup, then the restore: the snapshot's data comes back, the
     # replaced directory is kept aside, and Prosody runs in WAL mode on the restored file.

@@ -1,7 +1,7 @@
 """Host state after the prosody role: package, service, files, validated configuration."""
 import pytest
 
-from conftest_helpers import sqlite_account_rows, sqlite_journal_mode
+from conftest_helpers import assert_prosody_writes_while_a_reader_holds, sqlite_account_rows, sqlite_journal_mode
 
 
 def test_prosody_13_from_debian(host):
@@ -115,15 +115,13 @@ def test_accounts_stored_in_the_configured_backend(host, accounts):
         integrity, rows = sqlite_account_rows(host, "/var/lib/prosody/prosody.sqlite", "alice", domain)
         assert (integrity, rows > 0) == ("ok", True)
         assert not host.file(f"/var/lib/prosody/{domain.replace('.', '%2e')}/accounts").exists
-        journal_mode = sqlite_journal_mode(host, "/var/lib/prosody/prosody.sqlite")
-        if host.system_info.release.startswith("12"):
-            # Debian 12 has no LuaSQLite3: Prosody opens SQLite through LuaDBI, whose transaction
-            # makes SQLite ignore sqlite_tune (the modules scenario proves WAL on Debian 13).
-            assert not host.package("lua-lsqlite3").is_installed
-            assert journal_mode == "rollback"
-        else:
-            assert host.package("lua-lsqlite3").is_installed
-            assert journal_mode == "wal"
+        # WAL on both releases: LuaSQLite3 sets it on Debian 13; on Debian 12 (LuaDBI, no
+        # LuaSQLite3) the role does (tasks/sqlite_journal.yml).
+        assert sqlite_journal_mode(host, "/var/lib/prosody/prosody.sqlite") == "wal"
+        assert host.package("lua-lsqlite3").is_installed == (not host.system_info.release.startswith("12"))
+        database = host.file("/var/lib/prosody/prosody.sqlite")
+        assert (database.user, database.mode & 0o077) == ("prosody", 0o040)
+        assert_prosody_writes_while_a_reader_holds(host, "/var/lib/prosody/prosody.sqlite", domain)
     else:
         account = host.file(f"/var/lib/prosody/{domain.replace('.', '%2e')}/accounts/alice.dat")
         assert account.user == "prosody"
