@@ -108,8 +108,7 @@ def test_backup_keeps_a_consistent_copy_and_restore_puts_it_back(host, accounts,
     assert host.service("prosody").is_running
     assert can_login(kept, passwords[kept], address, cafile)
     assert not can_login(lost, passwords[lost], address, cafile)
-    # The copy (VACUUM INTO writes a rollback-journal file) is Prosody's, and Prosody put it back
-    # in WAL mode when it opened it.
+    # The copy is Prosody's, in WAL mode (the backup job kept the live file's mode).
     assert host.file(DATABASE).user == "prosody"
     assert host.file(DATABASE).mode == 0o640
     assert sqlite_journal_mode(host, DATABASE) == "wal"
