@@ -102,31 +102,39 @@ def sqlite_account_rows(host, path, node, domain):
     return json.loads(result.stdout)
 
 
+def sqlite_reader_program(database, marks, hold_seconds):
+    """A `python3 -c` program (str) to run as the prosody user: it opens the SQLite3 file
+    `database` read-only, takes a snapshot in a read transaction (as the backup's VACUUM INTO
+    does), creates the file `marks` + ".held", holds the snapshot until `marks` + ".done" exists
+    or `hold_seconds` (s) have passed, then fails with "snapshot not held" if its count changed
+    under it, and commits."""
+    return ("import os, sqlite3, time; db = sqlite3.connect('file:%s?mode=ro', uri=True, isolation_level=None); "
+            "db.execute('BEGIN'); count = db.execute('select count(*) from prosody').fetchone()[0]; "
+            "open(%r, 'w').close(); deadline = time.time() + %d\n"
+            "while not os.path.exists(%r) and time.time() < deadline: time.sleep(0.1)\n"
+            "assert db.execute('select count(*) from prosody').fetchone()[0] == count, 'snapshot not held'\n"
+            "db.execute('COMMIT')" % (database, marks + ".held", hold_seconds, marks + ".done"))
+
+
 def prosody_write_while_a_reader_holds(host, database, domain):
     """Has Prosody create an account on `domain` while another process (as the prosody user)
-    holds a read transaction on Prosody's SQLite3 file `database`, as the backup's VACUUM INTO
-    does for as long as the copy takes. Returns (node, prosodyctl's result).
+    holds a read transaction on Prosody's SQLite3 file `database` (sqlite_reader_program).
+    Returns (node, prosodyctl's result).
 
-    The reader marks a file once its snapshot is taken; the write starts only then. It holds the
-    snapshot until the write has returned and checks that its count did not change under it, so
-    the write really met a held read transaction. Raises AssertionError when the reader fails or
-    never holds the file. With a rollback journal Prosody's write fails at once ("commit failed",
-    measured on Debian 12 through LuaDBI); in WAL mode it goes through."""
+    The write starts only once the reader holds its snapshot, which it keeps until the write has
+    returned and checks did not change, so the write really met a held read transaction. Raises
+    AssertionError when the reader fails or never holds the file. With a rollback journal
+    Prosody's write fails at once ("commit failed", measured on Debian 12 through LuaDBI); in WAL
+    mode it goes through."""
     node = "held" + secrets.token_hex(3)
     marks = "/tmp/xmpp-stack-reader-" + secrets.token_hex(4)
-    reader = ("import os, sqlite3, sys, time; db = sqlite3.connect('file:%s?mode=ro', uri=True, isolation_level=None); "
-              "db.execute('BEGIN'); count = db.execute('select count(*) from prosody').fetchone()[0]; "
-              "open(sys.argv[1] + '.held', 'w').close(); deadline = time.time() + 60\n"
-              "while not os.path.exists(sys.argv[1] + '.done') and time.time() < deadline: time.sleep(0.1)\n"
-              "assert db.execute('select count(*) from prosody').fetchone()[0] == count, 'snapshot not held'\n"
-              "db.execute('COMMIT')" % database)
     run = host.run(
-        "runuser -u prosody -- python3 -c %s %s & reader=$!; "
+        "runuser -u prosody -- python3 -c %s & reader=$!; "
         "for _i in $(seq 100); do [ -e %s.held ] && break; sleep 0.1; done; [ -e %s.held ] || exit 90; "
         "prosodyctl shell user create %s@%s %s; rc=$?; touch %s.done; wait $reader || exit 91; "
         "rm -f %s.held %s.done; exit $rc"
-        % (shlex.quote(reader), marks, marks, marks, node, domain, shlex.quote("pw-'$" + secrets.token_hex(4)),
-           marks, marks, marks))
+        % (shlex.quote(sqlite_reader_program(database, marks, 60)), marks, marks, node, domain,
+           shlex.quote("pw-'$" + secrets.token_hex(4)), marks, marks, marks))
     assert run.rc not in (90, 91), "the reader did not hold %s: %s" % (database, run.stdout + run.stderr)
     return node, run
 

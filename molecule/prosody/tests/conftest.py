@@ -1,11 +1,31 @@
 """Fixtures of the prosody scenario: per test host, its XMPP server, two fresh accounts and the
-public base URL of its HTTP services."""
+public base URL of its HTTP services, and the runner of the scenario's own playbooks."""
+import json
+import os
+import subprocess
+
 import pytest
 from conftest_helpers import container_address, create_accounts, scenario_ca_file
 from public_urls import Public
 from xmpp_client import Server
 
 DOMAINS = {"prosody-trixie": "trixie.example.test", "prosody-bookworm": "bookworm.example.test"}
+SCENARIO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+PROJECT = os.path.dirname(os.path.dirname(SCENARIO))
+
+
+def run_scenario_playbook(playbook, limit, extra_vars, verbose=False):
+    """Runs the scenario's playbook `playbook` (a file name beside molecule.yml) on the host
+    `limit` of the scenario's inventory, with the working tree's roles and `extra_vars` (dict);
+    -v with `verbose` (task results shown). Returns the subprocess.CompletedProcess: its return
+    code is the caller's to judge (some tests expect a failure)."""
+    ephemeral = os.environ["MOLECULE_EPHEMERAL_DIRECTORY"]
+    env = dict(os.environ, ANSIBLE_ROLES_PATH=os.path.join(PROJECT, "roles"), ANSIBLE_FORCE_COLOR="0",
+               ANSIBLE_CONFIG=os.path.join(ephemeral, "ansible.cfg"))
+    argv = ["ansible-playbook"] + (["-v"] if verbose else [])
+    argv += ["-i", os.path.join(ephemeral, "inventory"), "--limit", limit, os.path.join(SCENARIO, playbook),
+             "-e", json.dumps(extra_vars)]
+    return subprocess.run(argv, capture_output=True, text=True, env=env, timeout=300, check=False)
 
 
 def server_of(name):

@@ -1,13 +1,7 @@
 """Bad variables fail early, with a message that names them, and change nothing."""
-import json
-import os
-import subprocess
-
 import pytest
+from conftest import run_scenario_playbook
 from conftest_helpers import create_accounts
-
-SCENARIO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-PROJECT = os.path.dirname(os.path.dirname(SCENARIO))
 
 CASES = {
     "seed name that does not exist": ({"prosody_extra_modules": ["fast"]}, "sasl2_fast"),
@@ -39,13 +33,7 @@ CASES = {
 
 
 def run_role(extra_vars):
-    ephemeral = os.environ["MOLECULE_EPHEMERAL_DIRECTORY"]
-    env = dict(os.environ, ANSIBLE_ROLES_PATH=os.path.join(PROJECT, "roles"), ANSIBLE_FORCE_COLOR="0",
-               ANSIBLE_CONFIG=os.path.join(ephemeral, "ansible.cfg"))
-    return subprocess.run(
-        ["ansible-playbook", "-i", os.path.join(ephemeral, "inventory"), "--limit", "prosody-trixie",
-         os.path.join(SCENARIO, "bad_vars.yml"), "-e", json.dumps(extra_vars)],
-        capture_output=True, text=True, env=env, timeout=300, check=False)
+    return run_scenario_playbook("bad_vars.yml", "prosody-trixie", extra_vars)
 
 
 @pytest.mark.parametrize("case", sorted(CASES))

@@ -112,16 +112,16 @@ def test_accounts_stored_in_the_configured_backend(host, accounts):
     settings = host.ansible.get_variables()
     domain = settings["prosody_test_domain"]
     if settings.get("prosody_storage", "internal") == "sql":
-        integrity, rows = sqlite_account_rows(host, "/var/lib/prosody/prosody.sqlite", "alice", domain)
+        database = "/var/lib/prosody/" + settings["prosody_sql_database"]
+        integrity, rows = sqlite_account_rows(host, database, "alice", domain)
         assert (integrity, rows > 0) == ("ok", True)
         assert not host.file(f"/var/lib/prosody/{domain.replace('.', '%2e')}/accounts").exists
         # WAL on both releases: LuaSQLite3 sets it on Debian 13; on Debian 12 (LuaDBI, no
         # LuaSQLite3) the role does (tasks/sqlite_journal.yml).
-        assert sqlite_journal_mode(host, "/var/lib/prosody/prosody.sqlite") == "wal"
+        assert sqlite_journal_mode(host, database) == "wal"
         assert host.package("lua-lsqlite3").is_installed == (not host.system_info.release.startswith("12"))
-        database = host.file("/var/lib/prosody/prosody.sqlite")
-        assert (database.user, database.mode & 0o077) == ("prosody", 0o040)
-        assert_prosody_writes_while_a_reader_holds(host, "/var/lib/prosody/prosody.sqlite", domain)
+        assert (host.file(database).user, host.file(database).mode & 0o077) == ("prosody", 0o040)
+        assert_prosody_writes_while_a_reader_holds(host, database, domain)
     else:
         account = host.file(f"/var/lib/prosody/{domain.replace('.', '%2e')}/accounts/alice.dat")
         assert account.user == "prosody"

@@ -3,20 +3,19 @@ set WAL there) is put in WAL mode by the role: live, with the same Prosody proce
 connection, or, when a commit Prosody could not make keeps the file locked, with Prosody stopped
 for the switch and started again. Then Prosody writes while a reader holds the database, which it
 could not do before. sqlite_tune=safe on a WAL file is refused."""
-import json
-import os
-import subprocess
+import shlex
 
 import testinfra
 
+from conftest import run_scenario_playbook
 from conftest_helpers import (assert_prosody_writes_while_a_reader_holds, prosody_write_while_a_reader_holds,
-                              sqlite_journal_mode)
+                              sqlite_journal_mode, sqlite_reader_program)
 
-SCENARIO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-PROJECT = os.path.dirname(os.path.dirname(SCENARIO))
 HOST = "prosody-bookworm"
 DOMAIN = "bookworm.example.test"
 DATABASE = "/var/lib/prosody/prosody.sqlite"
+# The marks of the reader that keeps the file locked past the role's live attempt.
+HELD = "/tmp/xmpp-stack-locked"
 # Sets the journal mode as the prosody user, with Prosody stopped (leaving WAL needs every
 # connection closed), then starts Prosody and waits for its admin socket and c2s port.
 SET_MODE = ("systemctl stop prosody && runuser -u prosody -- python3 -c \"import sqlite3; "
@@ -26,13 +25,7 @@ SET_MODE = ("systemctl stop prosody && runuser -u prosody -- python3 -c \"import
 
 
 def run_journal_tasks(extra_vars=None):
-    ephemeral = os.environ["MOLECULE_EPHEMERAL_DIRECTORY"]
-    env = dict(os.environ, ANSIBLE_ROLES_PATH=os.path.join(PROJECT, "roles"), ANSIBLE_FORCE_COLOR="0",
-               ANSIBLE_CONFIG=os.path.join(ephemeral, "ansible.cfg"))
-    result = subprocess.run(
-        ["ansible-playbook", "-v", "-i", os.path.join(ephemeral, "inventory"), "--limit", HOST,
-         os.path.join(SCENARIO, "sqlite_journal.yml"), "-e", json.dumps(extra_vars or {})],
-        capture_output=True, text=True, env=env, timeout=300, check=False)
+    result = run_scenario_playbook("sqlite_journal.yml", HOST, extra_vars or {}, verbose=True)
     # Ansible folds long messages over lines: compare words.
     output = " ".join((result.stdout + result.stderr).split())
     return result.returncode, output, output[output.rindex("PLAY RECAP"):] if "PLAY RECAP" in output else ""
@@ -67,12 +60,9 @@ def test_rollback_journal_switched_to_wal_and_safe_refused():
 
         # A file that stays locked past the live attempt (15 s; here a reader for 25 s): the role
         # stops Prosody, switches once the file is free, and starts Prosody again.
-        reader = host.run("runuser -u prosody -- python3 -c \"import sqlite3, time; db = sqlite3.connect("
-                          "'file:%s?mode=ro', uri=True, isolation_level=None); db.execute('BEGIN'); "
-                          "db.execute('select count(*) from prosody').fetchone(); open('/tmp/xmpp-stack-held', 'w')"
-                          ".close(); time.sleep(25); db.execute('COMMIT')\" >/dev/null 2>&1 & "
-                          "for _i in $(seq 100); do [ -e /tmp/xmpp-stack-held ] && exit 0; sleep 0.1; done; exit 1"
-                          % DATABASE)
+        reader = host.run("runuser -u prosody -- python3 -c %s >/dev/null 2>&1 & "
+                          "for _i in $(seq 100); do [ -e %s.held ] && exit 0; sleep 0.1; done; exit 1"
+                          % (shlex.quote(sqlite_reader_program(DATABASE, HELD, 25)), HELD))
         assert reader.rc == 0, reader.stdout + reader.stderr
         before = prosody_pid(host)
         output = assert_switched_and_writing(host)
@@ -103,7 +93,7 @@ def test_rollback_journal_switched_to_wal_and_safe_refused():
         assert "changed=0" in recap
         assert sqlite_journal_mode(host, DATABASE) == "wal" and prosody_pid(host) == before
     finally:
-        host.run("rm -f /tmp/xmpp-stack-held")
+        host.run("rm -f %s.held" % HELD)
         # The later tests of this scenario expect the host as the role left it.
         if sqlite_journal_mode(host, DATABASE) != "wal" or not host.service("prosody").is_running:
             host.run(SET_MODE % "WAL")
