@@ -225,8 +225,8 @@ def own_https_base(v, name):
 
 def enabled_modules(requested, dependencies, disabled):
     """requested with their dependencies (two passes: the table is at most two deep), in order,
-    without the disabled ones."""
-    names = list(requested)
+    without the disabled ones. A disabled module brings none of its dependencies."""
+    names = [name for name in requested if name not in disabled]
     for _pass in range(2):
         names = _unique(names + [dep for key, deps in dependencies.items() if key in names for dep in deps])
     return [name for name in names if name not in disabled]

@@ -220,6 +220,23 @@ def send_chat(server, sender, to, body):
     run(go())
 
 
+async def set_archive_default(xmpp, default):
+    """Sets the account's archive default (XEP-0313 preferences: always, never or roster) and
+    returns the default the server's reply states (the pinned slixmpp has no call for it)."""
+    iq = xmpp.make_iq_set()
+    iq.append(ET.Element("{urn:xmpp:mam:2}prefs", {"default": default}))
+    reply = await iq.send()
+    return reply.xml.find("{urn:xmpp:mam:2}prefs").get("default")
+
+
+def set_archive_preference(server, account, default):
+    """set_archive_default in a session of its own; returns the default the server states."""
+    async def go():
+        async with session(server, *account) as xmpp:
+            return await set_archive_default(xmpp, default)
+    return run(go())
+
+
 def disco_items(server, account, target=None):
     """JIDs of the items of target (default: the account's domain)."""
     async def go():

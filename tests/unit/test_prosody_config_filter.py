@@ -95,6 +95,13 @@ def test_modules_get_their_dependencies_two_deep_and_lose_the_disabled_ones():
     assert "bosh" not in enabled and len(enabled) == len(set(enabled))
 
 
+def test_mam_brings_its_preferences_cache_and_a_disabled_mam_brings_nothing():
+    assert "mam_prefs_cache" in model()["modules_enabled"]
+    enabled = model(prosody_modules_disabled=["mam"])["modules_enabled"]
+    # Loaded without mod_mam the cache would have nothing to keep.
+    assert "mam" not in enabled and "mam_prefs_cache" not in enabled and "disco" in enabled
+
+
 def test_battery_saver_replaces_csi_simple():
     enabled = model(prosody_csi_battery_saver_enabled=True, prosody_push_enabled=False)["modules_enabled"]
     assert "csi_battery_saver" in enabled and "csi" in enabled and "csi_simple" not in enabled

@@ -14,7 +14,7 @@ network_settings = {
 }
 plugin_paths = { "/usr/local/lib/prosody/modules"; "/usr/local/lib/prosody/xmpp-stack"; }
 admins = { }
-modules_enabled = { "roster"; "saslauth"; "tls"; "dialback"; "disco"; "carbons"; "pep"; "private"; "blocklist"; "vcard4"; "vcard_legacy"; "bookmarks"; "mam"; "ping"; "time"; "uptime"; "version"; "lastactivity"; "account_activity"; "limits"; "register"; "admin_adhoc"; "admin_shell"; "server_contact_info"; "announce"; "turn_external"; "conversejs_files"; "log_auth"; }
+modules_enabled = { "roster"; "saslauth"; "tls"; "dialback"; "disco"; "carbons"; "pep"; "private"; "blocklist"; "vcard4"; "vcard_legacy"; "bookmarks"; "mam"; "ping"; "time"; "uptime"; "version"; "lastactivity"; "account_activity"; "limits"; "register"; "admin_adhoc"; "admin_shell"; "server_contact_info"; "announce"; "turn_external"; "conversejs_files"; "log_auth"; "mam_prefs_cache"; }
 modules_disabled = { }
 certificates = "/etc/prosody/certs"
 ssl = {

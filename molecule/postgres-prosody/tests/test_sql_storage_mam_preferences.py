@@ -1,0 +1,108 @@
+"""Archive preferences on PostgreSQL with mod_mam_prefs_cache (shipped by the prosody role).
+
+Runs after test_sql_storage.py, with Prosody on SQL. Prosody 13's mod_mam reads an account's
+archive preferences from the store for every message it archives unless the account has stored
+some (issue 20: five of about eight database round trips per archived copy). The role's module
+keeps them in memory for online accounts. Proved here on the real server: PostgreSQL's statement
+log counts the reads of store archive_prefs with the module and without it (unloaded and its
+field emptied, as plain Prosody runs); and what mod_mam archives when an account says never.
+"""
+import asyncio
+import contextlib
+import shlex
+
+from conftest import DOMAIN, XMPP_HOST, admin_sql
+from conftest_helpers import create_accounts, prosody_shell
+from xmpp_client import mam_bodies, run, send_chat, session, set_archive_preference
+
+MESSAGES = 20
+
+
+@contextlib.contextmanager
+def statement_log(db_host):
+    """Every statement logged while the block runs (log_statement = all, applied by a reload to
+    Prosody's open connection too); reset afterwards."""
+    admin_sql(db_host, "ALTER SYSTEM SET log_statement = 'all'")
+    admin_sql(db_host, "SELECT pg_reload_conf()")
+    try:
+        yield
+    finally:
+        admin_sql(db_host, "ALTER SYSTEM RESET log_statement")
+        admin_sql(db_host, "SELECT pg_reload_conf()")
+
+
+def pg_log(db_host):
+    """Debian's log file of the main cluster (its name carries the major version)."""
+    return db_host.check_output("ls /var/log/postgresql/postgresql-*-main.log")
+
+
+def log_size(db_host):
+    return int(db_host.check_output(f"stat -c %s {shlex.quote(pg_log(db_host))}"))
+
+
+def log_since(db_host, offset):
+    return db_host.check_output(f"tail -c +{offset + 1} {shlex.quote(pg_log(db_host))}")
+
+
+def test_online_accounts_cost_no_preference_reads_and_plain_mod_mam_does(db_host, server):
+    users = create_accounts(XMPP_HOST, DOMAIN, ["prefs-tx", "prefs-rx"])
+    sender, receiver = users["prefs-tx"], users["prefs-rx"]
+
+    async def go():
+        async with session(server, *sender) as tx, session(server, *receiver) as rx:
+            got = []
+            rx.add_event_handler("message", lambda m: m["body"] and got.append(m["body"]))
+
+            async def burst(tag):
+                """The statements Prosody sent while it archived and delivered MESSAGES messages."""
+                offset = await asyncio.to_thread(log_size, db_host)
+                for n in range(MESSAGES):
+                    tx.send_message(mto=receiver[0], mbody=f"{tag} {n}", mtype="chat")
+                for _wait in range(100):
+                    if sum(body.startswith(tag) for body in got) == MESSAGES:
+                        break
+                    await asyncio.sleep(0.2)
+                assert sum(body.startswith(tag) for body in got) == MESSAGES, got
+                # mod_mam archives before it delivers, and PostgreSQL logs a statement when it
+                # starts it: every statement of the burst is in the log now.
+                return await asyncio.to_thread(log_since, db_host, offset)
+
+            # Logging starts after both logins, so no credential row is read into the log.
+            with statement_log(db_host):
+                kept = await burst("kept")
+                # Plain Prosody 13: no module, and the field that mod_mam fills only from stored
+                # preferences emptied.
+                out = await asyncio.to_thread(prosody_shell, XMPP_HOST, [
+                    f'module:unload("mam_prefs_cache", "{DOMAIN}")',
+                    f'>for _, u in pairs(prosody.hosts["{DOMAIN}"].sessions) do u.archive_prefs = nil end print("emptied")'])
+                assert "emptied" in out, out
+                plain = await burst("plain")
+                # Loaded again while both are online: it fills the sessions already bound.
+                out = await asyncio.to_thread(prosody_shell, XMPP_HOST, [
+                    f'module:load("mam_prefs_cache", "{DOMAIN}")',
+                    f'>print(prosody.hosts["{DOMAIN}"].sessions["prefs-tx"].archive_prefs[false])'])
+                assert "true" in out.split(), out
+                again = await burst("again")
+            return kept, plain, again
+
+    kept, plain, again = run(go(), timeout=180)
+    reads = [log.count("'archive_prefs'") for log in (kept, plain, again)]
+    archived = [log.count('INSERT INTO "prosodyarchive"') for log in (kept, plain, again)]
+    # Each message is archived twice (the sender's and the receiver's archive) in every phase,
+    # and plain mod_mam reads the preferences before each copy.
+    assert archived == [2 * MESSAGES] * 3, archived
+    assert reads[0] == 0 and reads[2] == 0 and reads[1] >= 2 * MESSAGES, reads
+    assert not any("'accounts'" in log for log in (kept, plain, again))
+
+
+def test_stored_never_is_what_a_new_session_keeps(server):
+    users = create_accounts(XMPP_HOST, DOMAIN, ["prefs-never", "prefs-peer"])
+    private, peer = users["prefs-never"], users["prefs-peer"]
+    assert set_archive_preference(server, private, "never") == "never"
+    # A new session: the module fills it from the store, and must not put the default there.
+    send_chat(server, private, peer[0], "not in the sender's archive")
+    assert mam_bodies(server, private) == []
+    assert mam_bodies(server, peer) == ["not in the sender's archive"]
+    assert set_archive_preference(server, private, "always") == "always"
+    send_chat(server, private, peer[0], "in the sender's archive")
+    assert mam_bodies(server, private) == ["in the sender's archive"]
