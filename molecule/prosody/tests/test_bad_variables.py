@@ -15,6 +15,9 @@ CASES = {
     "SQL storage without a password": (
         {"prosody_storage": "sql", "prosody_sql_driver": "PostgreSQL", "prosody_sql_password": ""},
         "prosody_sql_password"),
+    "SQLite3 file outside Prosody's data directory": (
+        {"prosody_storage": "sql", "prosody_sql_driver": "SQLite3", "prosody_sql_database": "/srv/missing/x.sqlite"},
+        "prosody_sql_database /srv/missing/x.sqlite (SQLite3) must be a file name in /var/lib/prosody"),
     "cache size below 1": ({"prosody_blocklist_cache_size": 0}, "prosody_blocklist_cache_size is 0"),
     "collector threshold out of range": ({"prosody_gc_minor_threshold": 0}, "prosody_gc_minor_threshold is 0"),
     "unknown allocator": ({"prosody_allocator": "tcmalloc"}, "tcmalloc"),
