@@ -225,10 +225,12 @@ def own_https_base(v, name):
 
 def enabled_modules(requested, dependencies, disabled):
     """requested with their dependencies (two passes: the table is at most two deep), in order,
-    without the disabled ones. A disabled module brings none of its dependencies."""
+    without the disabled ones. A disabled module brings none of its dependencies, not even through
+    a module that depends on it (cloud_notify_encrypted with cloud_notify disabled brings no smacks)."""
     names = [name for name in requested if name not in disabled]
     for _pass in range(2):
-        names = _unique(names + [dep for key, deps in dependencies.items() if key in names for dep in deps])
+        names = _unique(names + [dep for key, deps in dependencies.items()
+                                 if key in names and key not in disabled for dep in deps])
     return [name for name in names if name not in disabled]
 
 

@@ -102,6 +102,13 @@ def test_mam_brings_its_preferences_cache_and_a_disabled_mam_brings_nothing():
     assert "mam" not in enabled and "mam_prefs_cache" not in enabled and "disco" in enabled
 
 
+def test_a_disabled_module_brings_no_dependencies_even_through_another():
+    enabled = pc.enabled_modules(["cloud_notify_encrypted"], TABLES["module_dependencies"], ["cloud_notify"])
+    assert enabled == ["cloud_notify_encrypted"]
+    assert "csi" not in model(prosody_csi_battery_saver_enabled=True,
+                              prosody_modules_disabled=["csi_battery_saver"])["modules_enabled"]
+
+
 def test_battery_saver_replaces_csi_simple():
     enabled = model(prosody_csi_battery_saver_enabled=True, prosody_push_enabled=False)["modules_enabled"]
     assert "csi_battery_saver" in enabled and "csi" in enabled and "csi_simple" not in enabled

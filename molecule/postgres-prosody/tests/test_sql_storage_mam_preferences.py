@@ -4,8 +4,9 @@ Runs after test_sql_storage.py, with Prosody on SQL. Prosody 13's mod_mam reads 
 archive preferences from the store for every message it archives unless the account has stored
 some (issue 20: five of about eight database round trips per archived copy). The role's module
 keeps them in memory for online accounts. Proved here on the real server: PostgreSQL's statement
-log counts the reads of store archive_prefs with the module and without it (unloaded and its
-field emptied, as plain Prosody runs); and what mod_mam archives when an account says never.
+log counts the reads of store archive_prefs with the module, without it (unloaded: plain Prosody) and
+with it loaded again while the accounts are online; and what mod_mam archives for an account that
+stored never.
 """
 import asyncio
 import contextlib
@@ -70,18 +71,19 @@ def test_online_accounts_cost_no_preference_reads_and_plain_mod_mam_does(db_host
             # Logging starts after both logins, so no credential row is read into the log.
             with statement_log(db_host):
                 kept = await burst("kept")
-                # Plain Prosody 13: no module, and the field that mod_mam fills only from stored
-                # preferences emptied.
+                # Plain Prosody 13: unloaded, the module takes back the defaults it put in memory.
                 out = await asyncio.to_thread(prosody_shell, XMPP_HOST, [
                     f'module:unload("mam_prefs_cache", "{DOMAIN}")',
-                    f'>for _, u in pairs(prosody.hosts["{DOMAIN}"].sessions) do u.archive_prefs = nil end print("emptied")'])
-                assert "emptied" in out, out
-                plain = await burst("plain")
-                # Loaded again while both are online: it fills the sessions already bound.
-                out = await asyncio.to_thread(prosody_shell, XMPP_HOST, [
-                    f'module:load("mam_prefs_cache", "{DOMAIN}")',
-                    f'>print(prosody.hosts["{DOMAIN}"].sessions["prefs-tx"].archive_prefs[false])'])
-                assert "true" in out.split(), out
+                    f'>print("field " .. tostring(prosody.hosts["{DOMAIN}"].sessions["prefs-tx"].archive_prefs))'])
+                try:
+                    assert "field nil" in out, out
+                    plain = await burst("plain")
+                finally:
+                    # Loaded again while both are online: it fills the sessions already bound.
+                    out = await asyncio.to_thread(prosody_shell, XMPP_HOST, [
+                        f'module:load("mam_prefs_cache", "{DOMAIN}")',
+                        f'>print("default " .. tostring(prosody.hosts["{DOMAIN}"].sessions["prefs-tx"].archive_prefs[false]))'])
+                assert "default true" in out, out
                 again = await burst("again")
             return kept, plain, again
 
@@ -106,3 +108,26 @@ def test_stored_never_is_what_a_new_session_keeps(server):
     assert set_archive_preference(server, private, "always") == "always"
     send_chat(server, private, peer[0], "in the sender's archive")
     assert mam_bodies(server, private) == ["in the sender's archive"]
+
+
+def test_a_reload_of_mod_mam_with_a_new_default_reaches_online_accounts(server):
+    account = create_accounts(XMPP_HOST, DOMAIN, ["prefs-reload"])["prefs-reload"]
+
+    def set_default_and_reload_mam(policy):
+        # What an admin's configuration change and module:reload("mam") do, without a restart.
+        return prosody_shell(XMPP_HOST, [
+            f'>require"prosody.core.configmanager".set("{DOMAIN}", "default_archive_policy", {policy}) print("set")',
+            f'module:reload("mam", "{DOMAIN}")',
+            f'>print("default " .. tostring(prosody.hosts["{DOMAIN}"].sessions["prefs-reload"].archive_prefs[false]))'])
+
+    async def go():
+        async with session(server, *account):
+            try:
+                changed = await asyncio.to_thread(set_default_and_reload_mam, '"never"')
+            finally:
+                restored = await asyncio.to_thread(set_default_and_reload_mam, "nil")
+            return changed, restored
+
+    changed, restored = run(go(), timeout=60)
+    assert "default false" in changed, changed
+    assert "default true" in restored, restored
