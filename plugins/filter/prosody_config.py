@@ -226,8 +226,9 @@ def own_https_base(v, name):
 def module_dependencies(v, t):
     """The role's dependency table, and mam_prefs_cache with mam when the storage is PostgreSQL.
     There mod_mam's read of the archive preferences before every archived copy is five round trips
-    and the module measurably helps (issue 20); with SQLite3 the read stays in the process, and an
-    A/B at 800 users showed less CPU but no better tail, so it is not loaded there."""
+    and the module measurably helps (issue 20); with SQLite3 the read stays in the process, and two
+    A/B series at 800 users showed no better tail (the role README's "Bigger servers"), so it is
+    not loaded there."""
     deps = dict(t["module_dependencies"])
     if v["prosody_storage"] == "sql" and v["prosody_sql_driver"] == "PostgreSQL":
         deps["mam"] = list(deps.get("mam", [])) + ["mam_prefs_cache"]
@@ -238,7 +239,7 @@ def enabled_modules(requested, dependencies, disabled):
     """requested with their dependencies (two passes: the table is at most two deep), in order,
     without the disabled ones. A disabled module brings none of its dependencies, not even through
     a module that depends on it (cloud_notify_encrypted with cloud_notify disabled brings no smacks)."""
-    names = [name for name in requested if name not in disabled]
+    names = list(requested)
     for _pass in range(2):
         names = _unique(names + [dep for key, deps in dependencies.items()
                                  if key in names and key not in disabled for dep in deps])

@@ -37,17 +37,18 @@ def pg_log(db_host):
     return db_host.check_output("ls /var/log/postgresql/postgresql-*-main.log")
 
 
-def log_size(db_host):
-    return int(db_host.check_output(f"stat -c %s {shlex.quote(pg_log(db_host))}"))
+def log_size(db_host, log):
+    return int(db_host.check_output(f"stat -c %s {shlex.quote(log)}"))
 
 
-def log_since(db_host, offset):
-    return db_host.check_output(f"tail -c +{offset + 1} {shlex.quote(pg_log(db_host))}")
+def log_since(db_host, log, offset):
+    return db_host.check_output(f"tail -c +{offset + 1} {shlex.quote(log)}")
 
 
 def test_online_accounts_cost_no_preference_reads_and_plain_mod_mam_does(db_host, server):
     users = create_accounts(XMPP_HOST, DOMAIN, ["prefs-tx", "prefs-rx"])
     sender, receiver = users["prefs-tx"], users["prefs-rx"]
+    log = pg_log(db_host)
 
     async def go():
         async with session(server, *sender) as tx, session(server, *receiver) as rx:
@@ -56,7 +57,7 @@ def test_online_accounts_cost_no_preference_reads_and_plain_mod_mam_does(db_host
 
             async def burst(tag):
                 """The statements Prosody sent while it archived and delivered MESSAGES messages."""
-                offset = await asyncio.to_thread(log_size, db_host)
+                offset = await asyncio.to_thread(log_size, db_host, log)
                 for n in range(MESSAGES):
                     tx.send_message(mto=receiver[0], mbody=f"{tag} {n}", mtype="chat")
                 for _wait in range(100):
@@ -66,7 +67,7 @@ def test_online_accounts_cost_no_preference_reads_and_plain_mod_mam_does(db_host
                 assert sum(body.startswith(tag) for body in got) == MESSAGES, got
                 # mod_mam archives before it delivers, and PostgreSQL logs a statement when it
                 # starts it: every statement of the burst is in the log now.
-                return await asyncio.to_thread(log_since, db_host, offset)
+                return await asyncio.to_thread(log_since, db_host, log, offset)
 
             # Logging starts after both logins, so no credential row is read into the log.
             with statement_log(db_host):
@@ -88,13 +89,13 @@ def test_online_accounts_cost_no_preference_reads_and_plain_mod_mam_does(db_host
             return kept, plain, again
 
     kept, plain, again = run(go(), timeout=180)
-    reads = [log.count("'archive_prefs'") for log in (kept, plain, again)]
-    archived = [log.count('INSERT INTO "prosodyarchive"') for log in (kept, plain, again)]
+    reads = [statements.count("'archive_prefs'") for statements in (kept, plain, again)]
+    archived = [statements.count('INSERT INTO "prosodyarchive"') for statements in (kept, plain, again)]
     # Each message is archived twice (the sender's and the receiver's archive) in every phase,
     # and plain mod_mam reads the preferences before each copy.
     assert archived == [2 * MESSAGES] * 3, archived
     assert reads[0] == 0 and reads[2] == 0 and reads[1] >= 2 * MESSAGES, reads
-    assert not any("'accounts'" in log for log in (kept, plain, again))
+    assert not any("'accounts'" in statements for statements in (kept, plain, again))
 
 
 def test_stored_never_is_what_a_new_session_keeps(server):
