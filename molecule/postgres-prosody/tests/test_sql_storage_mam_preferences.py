@@ -46,8 +46,10 @@ def log_since(db_host, log, offset):
 
 
 def test_online_accounts_cost_no_preference_reads_and_plain_mod_mam_does(db_host, server):
-    users = create_accounts(XMPP_HOST, DOMAIN, ["prefs-tx", "prefs-rx"])
-    sender, receiver = users["prefs-tx"], users["prefs-rx"]
+    # The sender as a real user may write it: Prosody keeps the session under the nodeprepped name
+    # (zoë-prefs-tx), and so must the module.
+    users = create_accounts(XMPP_HOST, DOMAIN, ["Zoë-Prefs-TX", "prefs-rx"])
+    sender, receiver = users["Zoë-Prefs-TX"], users["prefs-rx"]
     log = pg_log(db_host)
 
     async def go():
@@ -75,7 +77,7 @@ def test_online_accounts_cost_no_preference_reads_and_plain_mod_mam_does(db_host
                 # Plain Prosody 13: unloaded, the module takes back the defaults it put in memory.
                 out = await asyncio.to_thread(prosody_shell, XMPP_HOST, [
                     f'module:unload("mam_prefs_cache", "{DOMAIN}")',
-                    f'>print("field " .. tostring(prosody.hosts["{DOMAIN}"].sessions["prefs-tx"].archive_prefs))'])
+                    f'>print("field " .. tostring(prosody.hosts["{DOMAIN}"].sessions["zoë-prefs-tx"].archive_prefs))'])
                 try:
                     assert "field nil" in out, out
                     plain = await burst("plain")
@@ -83,7 +85,7 @@ def test_online_accounts_cost_no_preference_reads_and_plain_mod_mam_does(db_host
                     # Loaded again while both are online: it fills the sessions already bound.
                     out = await asyncio.to_thread(prosody_shell, XMPP_HOST, [
                         f'module:load("mam_prefs_cache", "{DOMAIN}")',
-                        f'>print("default " .. tostring(prosody.hosts["{DOMAIN}"].sessions["prefs-tx"].archive_prefs[false]))'])
+                        f'>print("default " .. tostring(prosody.hosts["{DOMAIN}"].sessions["zoë-prefs-tx"].archive_prefs[false]))'])
                 assert "default true" in out, out
                 again = await burst("again")
             return kept, plain, again
