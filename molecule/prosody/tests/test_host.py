@@ -101,6 +101,16 @@ def test_collector_settings_written_and_mode_applied(host):
     assert "generational" in shell.stdout
 
 
+def test_collector_pause_reaches_the_running_lua_state(host):
+    """prosody_gc_pause (120) goes through the unit's drop-in (LUA_INIT_5_4) into Prosody's Lua
+    state: setpause answers the value it replaces, and is given it back at once."""
+    dropin = host.file("/etc/systemd/system/prosody.service.d/xmpp-stack.gc.conf")
+    assert dropin.exists and "collectgarbage('incremental', 120)" in dropin.content_string
+    shell = host.run("""prosodyctl shell '> local p = collectgarbage("setpause", 200) collectgarbage("setpause", p) print("pause " .. p)'""")
+    assert shell.rc == 0, shell.stdout + shell.stderr
+    assert "pause 120" in shell.stdout, shell.stdout
+
+
 def test_metrics_served_to_localhost(host):
     result = host.run("python3 -c \"import urllib.request as u; "
                       "print(u.urlopen('http://127.0.0.1:5280/metrics').read().decode())\"")
