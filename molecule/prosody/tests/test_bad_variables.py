@@ -20,8 +20,8 @@ CASES = {
         "prosody_sql_database /srv/missing/x.sqlite (SQLite3) must be a file name in /var/lib/prosody"),
     "cache size below 1": ({"prosody_blocklist_cache_size": 0}, "prosody_blocklist_cache_size is 0"),
     # Both named in one refusal.
-    "collector settings out of range": ({"prosody_gc_minor_threshold": 0, "prosody_gc_pause": 100},
-                                        ("prosody_gc_minor_threshold is 0", "prosody_gc_pause is 100 (must be from 101")),
+    "collector settings out of range": ({"prosody_gc_minor_threshold": 0, "prosody_gc_pause": 103},
+                                        ("prosody_gc_minor_threshold is 0", "prosody_gc_pause is 103 (must be from 104")),
     "unknown allocator": ({"prosody_allocator": "tcmalloc"}, "tcmalloc"),
     "unknown TLS source": ({"prosody_tls_source": "acme"}, "acme"),
     "two services on one port": ({"prosody_https_ports": [5222]}, "Port 5222 is claimed by c2s and https"),
