@@ -28,6 +28,25 @@ def run_scenario_playbook(playbook, limit, extra_vars, verbose=False):
     return subprocess.run(argv, capture_output=True, text=True, env=env, timeout=300, check=False)
 
 
+# The drop-in of the unit that sets Lua's pause (prosody_gc_pause, generational mode only).
+GC_DROPIN = "/etc/systemd/system/prosody.service.d/xmpp-stack.gc.conf"
+
+
+def prosody_pid(host):
+    """The running Prosody's process ID on a testinfra host; fails when Prosody is not running."""
+    pid = host.run("systemctl show -p MainPID --value prosody").stdout.strip()
+    assert pid not in ("", "0"), "Prosody is not running on %s" % host.backend.get_hostname()
+    return pid
+
+
+def lua_pause(host):
+    """Lua's pause in the running server: setpause answers the value it replaces, given back at once."""
+    shell = host.run("""prosodyctl shell '> local p = collectgarbage("setpause", 200) collectgarbage("setpause", p) print("pause " .. p)'""")
+    assert shell.rc == 0, shell.stdout + shell.stderr
+    assert "pause " in shell.stdout, shell.stdout
+    return int(shell.stdout.split("pause ", 1)[1].split()[0])
+
+
 def server_of(name):
     """The XMPP server of a test host (by its container's name), as the controller reaches it."""
     return Server(address=container_address(name), domain=DOMAINS[name], ca_file=scenario_ca_file())

@@ -1,6 +1,7 @@
 """Host state after the prosody role: package, service, files, validated configuration."""
 import pytest
 
+from conftest import GC_DROPIN, lua_pause, prosody_pid
 from conftest_helpers import assert_prosody_writes_while_a_reader_holds, sqlite_account_rows, sqlite_journal_mode
 
 
@@ -84,9 +85,7 @@ def test_service_hardened(host):
 
 def test_prosody_allocates_through_jemalloc(host):
     """The drop-in's LD_PRELOAD reached the running process: jemalloc is mapped into it."""
-    pid = host.run("systemctl show -p MainPID --value prosody").stdout.strip()
-    assert pid not in ("", "0")
-    maps = host.run(f"cat /proc/{pid}/maps")
+    maps = host.run(f"cat /proc/{prosody_pid(host)}/maps")
     assert maps.rc == 0, maps.stderr
     assert "libjemalloc.so.2" in maps.stdout
 
@@ -104,11 +103,9 @@ def test_collector_settings_written_and_mode_applied(host):
 def test_collector_pause_reaches_the_running_lua_state(host):
     """prosody_gc_pause (120) goes through the unit's drop-in (LUA_INIT_5_4) into Prosody's Lua
     state: setpause answers the value it replaces, and is given it back at once."""
-    dropin = host.file("/etc/systemd/system/prosody.service.d/xmpp-stack.gc.conf")
+    dropin = host.file(GC_DROPIN)
     assert dropin.exists and "collectgarbage('incremental', 120)" in dropin.content_string
-    shell = host.run("""prosodyctl shell '> local p = collectgarbage("setpause", 200) collectgarbage("setpause", p) print("pause " .. p)'""")
-    assert shell.rc == 0, shell.stdout + shell.stderr
-    assert "pause 120" in shell.stdout, shell.stdout
+    assert lua_pause(host) == 120
 
 
 def test_metrics_served_to_localhost(host):

@@ -9,18 +9,11 @@ import json
 
 import testinfra
 
-from conftest import run_scenario_playbook
+from conftest import GC_DROPIN, lua_pause, prosody_pid, run_scenario_playbook
 
 HOST = "prosody-trixie"
 RECORD = "/etc/prosody/.xmpp-stack-restart-settings.json"
 CONFIG = "/etc/prosody/prosody.cfg.lua"
-GC_DROPIN = "/etc/systemd/system/prosody.service.d/xmpp-stack.gc.conf"
-
-
-def prosody_pid(host):
-    pid = host.run("systemctl show -p MainPID --value prosody").stdout.strip()
-    assert pid not in ("", "0"), "Prosody is not running on %s" % HOST
-    return pid
 
 
 def converge(**extra_vars):
@@ -39,13 +32,6 @@ def assert_converged(run, changed):
 
 def minor_threshold(host):
     return json.loads(host.file(RECORD).content_string)["gc"]["minor_threshold"]
-
-
-def lua_pause(host):
-    """Lua's pause in the running server: setpause answers the value it replaces, given back at once."""
-    shell = host.run("""prosodyctl shell '> local p = collectgarbage("setpause", 200) collectgarbage("setpause", p) print("pause " .. p)'""")
-    assert shell.rc == 0, shell.stdout + shell.stderr
-    return int(shell.stdout.split("pause ", 1)[1].split()[0])
 
 
 def test_collector_settings_restart_prosody_and_an_unchanged_run_does_not():

@@ -7,7 +7,7 @@ import shlex
 
 import testinfra
 
-from conftest import run_scenario_playbook
+from conftest import prosody_pid, run_scenario_playbook
 from conftest_helpers import (assert_prosody_writes_while_a_reader_holds, prosody_write_while_a_reader_holds,
                               sqlite_journal_mode, sqlite_reader_program)
 
@@ -29,10 +29,6 @@ def run_journal_tasks(extra_vars=None):
     # Ansible folds long messages over lines: compare words.
     output = " ".join((result.stdout + result.stderr).split())
     return result.returncode, output, output[output.rindex("PLAY RECAP"):] if "PLAY RECAP" in output else ""
-
-
-def prosody_pid(host):
-    return host.run("systemctl show -p MainPID --value prosody").stdout.strip()
 
 
 def assert_switched_and_writing(host):
