@@ -224,13 +224,13 @@ def own_https_base(v, name):
 
 
 def module_dependencies(v, t):
-    """The role's dependency table, and mam_prefs_cache with mam when the storage is PostgreSQL.
-    There mod_mam's read of the archive preferences before every archived copy is five round trips
-    and the module measurably helps (issue 20); with SQLite3 the read stays in the process, and two
-    A/B series at 800 users showed no better tail (the role README's "Bigger servers"), so it is
-    not loaded there."""
+    """The role's dependency table, and mam_prefs_cache with mam when the storage is SQL.
+    mod_mam reads the archive preferences before every archived copy: five round trips on
+    PostgreSQL, a read transaction on SQLite3, where it was 7 % of Prosody's CPU at 10,000 sessions
+    (issue 20; the role README's "Bigger servers"). Internal storage keeps the module out: its
+    files were not measured."""
     deps = dict(t["module_dependencies"])
-    if v["prosody_storage"] == "sql" and v["prosody_sql_driver"] == "PostgreSQL":
+    if v["prosody_storage"] == "sql":
         deps["mam"] = list(deps.get("mam", [])) + ["mam_prefs_cache"]
     return deps
 

@@ -95,11 +95,11 @@ def test_modules_get_their_dependencies_two_deep_and_lose_the_disabled_ones():
     assert "bosh" not in enabled and len(enabled) == len(set(enabled))
 
 
-def test_mam_brings_its_preferences_cache_on_postgresql_only_and_a_disabled_mam_brings_nothing():
+def test_mam_brings_its_preferences_cache_with_sql_storage_only_and_a_disabled_mam_brings_nothing():
     postgres = {"prosody_storage": "sql", "prosody_sql_driver": "PostgreSQL", "prosody_sql_password": "x"}
     assert "mam_prefs_cache" in model(**postgres)["modules_enabled"]
+    assert "mam_prefs_cache" in model(prosody_storage="sql", prosody_sql_driver="SQLite3")["modules_enabled"]
     assert "mam_prefs_cache" not in model()["modules_enabled"]
-    assert "mam_prefs_cache" not in model(prosody_storage="sql", prosody_sql_driver="SQLite3")["modules_enabled"]
     enabled = model(prosody_modules_disabled=["mam"], **postgres)["modules_enabled"]
     # Loaded without mod_mam the cache would have nothing to keep.
     assert "mam" not in enabled and "mam_prefs_cache" not in enabled and "disco" in enabled

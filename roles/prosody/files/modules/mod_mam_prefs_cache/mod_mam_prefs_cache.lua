@@ -5,7 +5,8 @@
 -- preferences in hosts[host].sessions[user].archive_prefs only when the account has stored some.
 -- For the others, which is most accounts, it caches nothing and reads the archive_prefs store
 -- again for every message it archives. With storage = "sql" on PostgreSQL that read is five of
--- the about eight round trips of one archived copy (measured in issue 20).
+-- the about eight round trips of one archived copy; on SQLite3 it is a read transaction, 7 % of
+-- Prosody's CPU at 10,000 sessions and 500 messages/s (both measured in issue 20).
 --
 -- What: when an account binds a resource, fill that same field, once, with what get_prefs would
 -- have returned: the stored preferences, or { [false] = default_archive_policy } when none are
