@@ -14,9 +14,9 @@ import shlex
 
 from conftest import DOMAIN, XMPP_HOST, admin_sql
 from conftest_helpers import create_accounts, prosody_shell
-from xmpp_client import mam_bodies, run, send_chat, session, set_archive_preference
-
-MESSAGES = 20
+from mam_prefs_cache import (MESSAGES, RECEIVER, SENDER, assert_stored_never_is_what_a_new_session_keeps, burst,
+                             with_without_with)
+from xmpp_client import run, session
 
 
 @contextlib.contextmanager
@@ -46,48 +46,29 @@ def log_since(db_host, log, offset):
 
 
 def test_online_accounts_cost_no_preference_reads_and_plain_mod_mam_does(db_host, server):
-    # The sender as a real user may write it: Prosody keeps the session under the nodeprepped name
-    # (zoë-prefs-tx), and so must the module.
-    users = create_accounts(XMPP_HOST, DOMAIN, ["Zoë-Prefs-TX", "prefs-rx"])
-    sender, receiver = users["Zoë-Prefs-TX"], users["prefs-rx"]
+    # The sender as a real user may write it: Prosody keeps the session under the nodeprepped name,
+    # and so must the module.
+    users = create_accounts(XMPP_HOST, DOMAIN, [SENDER, RECEIVER])
+    sender, receiver = users[SENDER], users[RECEIVER]
     log = pg_log(db_host)
+
+    def measure():
+        return log_size(db_host, log)
 
     async def go():
         async with session(server, *sender) as tx, session(server, *receiver) as rx:
             got = []
             rx.add_event_handler("message", lambda m: m["body"] and got.append(m["body"]))
 
-            async def burst(tag):
-                """The statements Prosody sent while it archived and delivered MESSAGES messages."""
-                offset = await asyncio.to_thread(log_size, db_host, log)
-                for n in range(MESSAGES):
-                    tx.send_message(mto=receiver[0], mbody=f"{tag} {n}", mtype="chat")
-                for _wait in range(100):
-                    if sum(body.startswith(tag) for body in got) == MESSAGES:
-                        break
-                    await asyncio.sleep(0.2)
-                assert sum(body.startswith(tag) for body in got) == MESSAGES, got
-                # mod_mam archives before it delivers, and PostgreSQL logs a statement when it
-                # starts it: every statement of the burst is in the log now.
+            async def statements(tag):
+                """The statements Prosody sent while it archived and delivered the burst: PostgreSQL
+                logs a statement when it starts it."""
+                offset, _end = await burst(tx, got, receiver[0], tag, measure)
                 return await asyncio.to_thread(log_since, db_host, log, offset)
 
             # Logging starts after both logins, so no credential row is read into the log.
             with statement_log(db_host):
-                kept = await burst("kept")
-                # Plain Prosody 13: unloaded, the module takes back the defaults it put in memory.
-                out = await asyncio.to_thread(prosody_shell, XMPP_HOST, [
-                    f'module:unload("mam_prefs_cache", "{DOMAIN}")',
-                    f'>print("field " .. tostring(prosody.hosts["{DOMAIN}"].sessions["zoë-prefs-tx"].archive_prefs))'])
-                try:
-                    assert "field nil" in out, out
-                    plain = await burst("plain")
-                finally:
-                    # Loaded again while both are online: it fills the sessions already bound.
-                    out = await asyncio.to_thread(prosody_shell, XMPP_HOST, [
-                        f'module:load("mam_prefs_cache", "{DOMAIN}")',
-                        f'>print("default " .. tostring(prosody.hosts["{DOMAIN}"].sessions["zoë-prefs-tx"].archive_prefs[false]))'])
-                assert "default true" in out, out
-                again = await burst("again")
+                kept, plain, again = await with_without_with(statements, XMPP_HOST, DOMAIN)
             return kept, plain, again
 
     kept, plain, again = run(go(), timeout=180)
@@ -101,16 +82,7 @@ def test_online_accounts_cost_no_preference_reads_and_plain_mod_mam_does(db_host
 
 
 def test_stored_never_is_what_a_new_session_keeps(server):
-    users = create_accounts(XMPP_HOST, DOMAIN, ["prefs-never", "prefs-peer"])
-    private, peer = users["prefs-never"], users["prefs-peer"]
-    assert set_archive_preference(server, private, "never") == "never"
-    # A new session: the module fills it from the store, and must not put the default there.
-    send_chat(server, private, peer[0], "not in the sender's archive")
-    assert mam_bodies(server, private) == []
-    assert mam_bodies(server, peer) == ["not in the sender's archive"]
-    assert set_archive_preference(server, private, "always") == "always"
-    send_chat(server, private, peer[0], "in the sender's archive")
-    assert mam_bodies(server, private) == ["in the sender's archive"]
+    assert_stored_never_is_what_a_new_session_keeps(server, XMPP_HOST, DOMAIN)
 
 
 def test_a_reload_of_mod_mam_with_a_new_default_reaches_online_accounts(server):

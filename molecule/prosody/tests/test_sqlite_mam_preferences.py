@@ -15,11 +15,12 @@ import re
 import pytest
 from conftest import DOMAINS, server_of
 from conftest_helpers import create_accounts, prosody_shell
-from xmpp_client import mam_bodies, run, send_chat, session, set_archive_preference
+from mam_prefs_cache import (MESSAGES, RECEIVER, SENDER, assert_stored_never_is_what_a_new_session_keeps, burst,
+                             with_without_with)
+from xmpp_client import run, session
 
 HOST = "prosody-bookworm"
 DOMAIN = DOMAINS[HOST]
-MESSAGES = 20
 
 # Wraps select and insert of every SQL connection Prosody holds (the table mod_storage_sql shares
 # between hosts) to count what they are asked; the originals are kept beside them and put back.
@@ -55,47 +56,24 @@ def server():
 
 def test_online_accounts_cost_no_preference_reads_and_plain_mod_mam_does(server):
     # A sender whose name is not lower-case ASCII: Prosody keeps the session under the nodeprepped
-    # name (zoë-prefs-tx), and so must the module.
-    users = create_accounts(HOST, DOMAIN, ["Zoë-Prefs-TX", "prefs-rx"])
-    sender, receiver = users["Zoë-Prefs-TX"], users["prefs-rx"]
+    # name, and so must the module.
+    users = create_accounts(HOST, DOMAIN, [SENDER, RECEIVER])
+    sender, receiver = users[SENDER], users[RECEIVER]
 
     async def go():
         async with session(server, *sender) as tx, session(server, *receiver) as rx:
             got = []
             rx.add_event_handler("message", lambda m: m["body"] and got.append(m["body"]))
 
-            async def burst(tag):
-                """(reads of archive_prefs, inserts into the archive) while MESSAGES were delivered."""
-                before = await asyncio.to_thread(counts)
-                for n in range(MESSAGES):
-                    tx.send_message(mto=receiver[0], mbody=f"{tag} {n}", mtype="chat")
-                for _wait in range(100):
-                    if sum(body.startswith(tag) for body in got) == MESSAGES:
-                        break
-                    await asyncio.sleep(0.2)
-                assert sum(body.startswith(tag) for body in got) == MESSAGES, got
-                # mod_mam archives before it delivers: every read and insert of the burst is counted.
-                after = await asyncio.to_thread(counts)
+            async def calls(tag):
+                """(reads of archive_prefs, inserts into the archive) while the burst was delivered."""
+                before, after = await burst(tx, got, receiver[0], tag, counts)
                 return after[0] - before[0], after[1] - before[1]
 
             out = await asyncio.to_thread(prosody_shell, HOST, [COUNT])
             assert re.search(r"wrapped [1-9]", out), out
             try:
-                kept = await burst("kept")
-                # Plain Prosody 13: unloaded, the module takes back the defaults it put in memory.
-                out = await asyncio.to_thread(prosody_shell, HOST, [
-                    f'module:unload("mam_prefs_cache", "{DOMAIN}")',
-                    f'>print("field " .. tostring(prosody.hosts["{DOMAIN}"].sessions["zoë-prefs-tx"].archive_prefs))'])
-                try:
-                    assert "field nil" in out, out
-                    plain = await burst("plain")
-                finally:
-                    # Loaded again while both are online: it fills the sessions already bound.
-                    out = await asyncio.to_thread(prosody_shell, HOST, [
-                        f'module:load("mam_prefs_cache", "{DOMAIN}")',
-                        f'>print("default " .. tostring(prosody.hosts["{DOMAIN}"].sessions["zoë-prefs-tx"].archive_prefs[false]))'])
-                assert "default true" in out, out
-                again = await burst("again")
+                kept, plain, again = await with_without_with(calls, HOST, DOMAIN)
             finally:
                 unwrapped = await asyncio.to_thread(prosody_shell, HOST, [UNWRAP])
             assert "unwrapped" in unwrapped, unwrapped
@@ -109,13 +87,4 @@ def test_online_accounts_cost_no_preference_reads_and_plain_mod_mam_does(server)
 
 
 def test_stored_never_is_what_a_new_session_keeps(server):
-    users = create_accounts(HOST, DOMAIN, ["prefs-never", "prefs-peer"])
-    private, peer = users["prefs-never"], users["prefs-peer"]
-    assert set_archive_preference(server, private, "never") == "never"
-    # A new session: the module fills it from the store, and must not put the default there.
-    send_chat(server, private, peer[0], "not in the sender's archive")
-    assert mam_bodies(server, private) == []
-    assert mam_bodies(server, peer) == ["not in the sender's archive"]
-    assert set_archive_preference(server, private, "always") == "always"
-    send_chat(server, private, peer[0], "in the sender's archive")
-    assert mam_bodies(server, private) == ["in the sender's archive"]
+    assert_stored_never_is_what_a_new_session_keeps(server, HOST, DOMAIN)
