@@ -15,8 +15,9 @@ SENDER, SENDER_NODE, RECEIVER = "Zoë-Prefs-TX", "zoë-prefs-tx", "prefs-rx"
 
 async def burst(tx, got, receiver_jid, tag, measure):
     """Sends MESSAGES chats from the session tx to receiver_jid (whose bodies land in got) and
-    waits until all arrived; returns measure(before, after), measure() run in a thread before and
-    after. mod_mam archives before it delivers, so every archived copy is in the second reading."""
+    waits until all arrived; returns (before, after), what measure() answered (run in a thread)
+    before the first chat and after the last arrived. mod_mam archives before it delivers, so every
+    archived copy is in the second answer."""
     before = await asyncio.to_thread(measure)
     for n in range(MESSAGES):
         tx.send_message(mto=receiver_jid, mbody=f"{tag} {n}", mtype="chat")
@@ -48,8 +49,8 @@ async def with_without_with(phase, container, domain):
     """phase(tag) with the module, unloaded (plain Prosody 13), then loaded again while the accounts
     stay online; returns the three results. The module is loaded again whatever happened."""
     kept = await phase("kept")
-    await asyncio.to_thread(unload, container, domain)
     try:
+        await asyncio.to_thread(unload, container, domain)
         plain = await phase("plain")
     finally:
         await asyncio.to_thread(load, container, domain)
