@@ -18,11 +18,21 @@ bootstrap:
 testbed:
 	@scripts/testbed.sh ensure
 
-demo: bootstrap testbed
+demo:
+	@$(MAKE) --no-print-directory -j2 bootstrap testbed
 	@scripts/demo.sh
 
-# molecule last: its closing line "molecule: N passed, N failed" is the suite's last word.
-test: bootstrap testbed lint sanity unit docs build molecule
+# Set-up and gates run two at a time: each is mostly one process on one core. One after another
+# (fresh clone, 2026-12-02) they kept one core of two busy for 4 minutes: the venv 55 s, sanity
+# 58 s, lint 49 s, unit 30 s, docs 10 s, build 7 s, and on a fresh machine the test bed (apt, two
+# debootstraps) about 3 minutes more. The set-up lines carry their own prefixes; --output-sync
+# prints each gate's output whole when it ends. molecule last: its closing line
+# "molecule: N passed, N failed" is the suite's last word.
+GATES := sanity lint docs unit build
+test:
+	@$(MAKE) --no-print-directory -j2 bootstrap testbed
+	@$(MAKE) --no-print-directory -j2 --output-sync=target $(GATES)
+	@$(MAKE) --no-print-directory molecule
 
 lint: bootstrap
 	@echo "== ansible-lint (production profile) =="
