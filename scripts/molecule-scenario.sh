@@ -23,17 +23,18 @@ log_dir=artifacts/molecule/$scenario
 mkdir -p "$log_dir"
 say() { printf '\033[1m[molecule %s]\033[0m %s\n' "$scenario" "$*"; }
 
-# CPU seconds used so far by this shell's finished children (Ansible, pytest and what they ran on
-# this machine; not the test hosts' own processes, which belong to their containers' cgroups). The
-# suite is CPU-bound on 2 cores, so this, not the wall time, says which step is worth making smaller.
-children_cpu() { awk -v hz="$(getconf CLK_TCK)" '{ printf "%d", ($16 + $17) / hz }' /proc/$$/stat; }
+# CPU seconds used so far by this shell's finished children: Ansible, pytest and the clients they
+# start on this machine. Not in it: the test hosts' processes (not this shell's children) and Docker's
+# daemons, which share the same 2 cores. The suite is CPU-bound, so beside the wall time this says
+# how much of a step is the controller's own work.
+children_cpu() { awk '{ print $16 + $17 }' /proc/$$/stat; }  # in clock ticks
 
 step() { # step NAME CMD... : runs one step, its output in the log, the tail shown on failure
   local name=$1; shift
   local t0=$SECONDS c0
   c0=$(children_cpu)
   if "$@" >"$log_dir/$name.log" 2>&1; then
-    say "$name ok ($((SECONDS - t0)) s, controller CPU $(($(children_cpu) - c0)) s)"
+    say "$name ok ($((SECONDS - t0)) s, controller CPU $((($(children_cpu) - c0) / $(getconf CLK_TCK))) s)"
   else
     say "$name FAILED ($((SECONDS - t0)) s); last lines of $log_dir/$name.log:"
     tail -60 "$log_dir/$name.log"

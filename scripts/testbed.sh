@@ -96,12 +96,22 @@ SRC
   rm -rf "$root"
 }
 
+stop_builds() { # the process groups in the caller's `pids` (ensure_images), then exit
+  local pid
+  for pid in "${pids[@]}"; do [ -z "$pid" ] || kill -- "-$pid" 2>/dev/null || true; done
+  exit 130
+}
+
 ensure_images() {
   local h suite tag failed=() pids=()
   h=$(recipe_hash)
   mkdir -p "$LOG_DIR"
   # The suites build side by side: each debootstrap is mostly one process waiting on the mirror or
   # unpacking on one core (on a fresh machine, one after the other took two minutes of the suite).
+  # Each build is a process group of its own (set -m), stopped with this script: bash makes
+  # background jobs ignore Ctrl-C, which would leave a debootstrap running beside the next try.
+  set -m
+  trap stop_builds INT TERM
   for suite in "${SUITES[@]}"; do
     tag="$IMAGE_REPO:$suite-$h"
     if docker image inspect "$tag" >/dev/null 2>&1; then
@@ -111,9 +121,11 @@ ensure_images() {
       pids+=("$!")
     fi
   done
+  set +m
   for i in "${!SUITES[@]}"; do
     [ -z "${pids[$i]}" ] || wait "${pids[$i]}" || failed+=("${SUITES[$i]}")
   done
+  trap - INT TERM
   [ ${#failed[@]} -eq 0 ] || { say "building the image of ${failed[*]} failed"; exit 1; }
   for suite in "${SUITES[@]}"; do
     tag="$IMAGE_REPO:$suite-$h"

@@ -15,14 +15,14 @@ PROJECT = os.path.dirname(os.path.dirname(SCENARIO))
 
 
 def run_scenario_playbook(playbook, limit, extra_vars, verbose=False, inventories=(), env=None):
-    """Runs the scenario's playbook `playbook` (a file name beside molecule.yml) on the host
-    `limit` of the scenario's inventory, with the working tree's roles and `extra_vars` (dict);
+    """Runs the scenario's playbook `playbook` (a file name beside molecule.yml) on `limit` (a
+    host or group of the inventories), with the working tree's roles and `extra_vars` (dict);
     -v with `verbose` (task results shown). `inventories` (paths) are read after the scenario's
     own, and `env` (dict) is added to the environment. Returns the subprocess.CompletedProcess:
     its return code is the caller's to judge (some tests expect a failure)."""
     ephemeral = os.environ["MOLECULE_EPHEMERAL_DIRECTORY"]
-    env = dict(os.environ, ANSIBLE_ROLES_PATH=os.path.join(PROJECT, "roles"), ANSIBLE_FORCE_COLOR="0",
-               ANSIBLE_CONFIG=os.path.join(ephemeral, "ansible.cfg"), **(env or {}))
+    env = {**os.environ, "ANSIBLE_ROLES_PATH": os.path.join(PROJECT, "roles"), "ANSIBLE_FORCE_COLOR": "0",
+           "ANSIBLE_CONFIG": os.path.join(ephemeral, "ansible.cfg"), **(env or {})}
     argv = ["ansible-playbook"] + (["-v"] if verbose else [])
     for inventory in (os.path.join(ephemeral, "inventory"),) + tuple(inventories):
         argv += ["-i", inventory]
