@@ -50,7 +50,7 @@ def run_role(extra_vars):
 def refusals(tmp_path_factory):
     """One run of bad_vars.yml for every case of CASES: each case is its own inventory name for
     the container prosody-trixie, with that host's scenario variables and the case's bad ones
-    (set above the play's vars_files, as -e sets them for one case), so one Ansible run refuses
+    (set above the play's vars_files, bad_vars.yml), so one Ansible run refuses
     them all instead of one run each. Returns {case: {"task": the name of the task that failed,
     "msg": its message in one line, "changed": the case's changed count, "failures": its failed
     count}}, read from the JSON of the run (ansible.posix.json)."""
