@@ -58,7 +58,8 @@ for dep in $deps; do
   mkdir -p "$work/collections/ansible_collections/$ns"
   cp -a "$site/$ns/$name" "$work/collections/ansible_collections/$ns/$name"
 done
-# What reaches the test hosts is not content: community.docker's connection plugin, on its own path.
+# What makes the test hosts is not content: community.docker's modules (Molecule's create and
+# destroy; Ansible reaches the hosts by ssh, testbed.sh), on its own path.
 cp -a "$site/community/docker" "$work/harness/ansible_collections/community/docker"
 
 # The oldest controller sees the install and nothing else: not this checkout's roles or ansible.cfg.

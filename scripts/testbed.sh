@@ -10,7 +10,10 @@ IMAGE_REPO=xmpp-stack/debian
 CACHE_PORT=3142
 LOG_DIR=/var/log/xmpp-stack
 # Everything the image build depends on: a change here changes the tag and rebuilds.
-INCLUDE_PKGS=systemd,systemd-sysv,python3,python3-apt,sudo,dbus,iproute2,ca-certificates,procps,gnupg
+INCLUDE_PKGS=systemd,systemd-sysv,python3,python3-apt,sudo,dbus,iproute2,ca-certificates,procps,gnupg,openssh-server
+# The controller's key for the test hosts (.config/molecule/config.yml names the same file): one per
+# machine, like the images it is built into; its public half is part of the image tag.
+SSH_KEY=/var/cache/xmpp-stack/testbed-ssh/id_ed25519
 
 say() { printf '\033[1m[testbed]\033[0m %s\n' "$*"; }
 
@@ -19,6 +22,7 @@ ensure_packages() {
   command -v dockerd >/dev/null || missing+=(docker.io)
   command -v debootstrap >/dev/null || missing+=(debootstrap)
   command -v iptables >/dev/null || missing+=(iptables)
+  command -v ssh-keygen >/dev/null || missing+=(openssh-client)
   command -v shellcheck >/dev/null || missing+=(shellcheck)
   # The web client's test drives Debian's Chromium through its ChromeDriver (Selenium).
   command -v chromium >/dev/null || missing+=(chromium)
@@ -60,8 +64,16 @@ ensure_apt_cache() {
   wait_for 30 cache_up || { cat "$LOG_DIR/debcache.log"; exit 1; }
 }
 
+ensure_ssh_key() {
+  [ -s "$SSH_KEY" ] && [ -s "$SSH_KEY.pub" ] && return 0
+  say "making the controller's key for the test hosts ($SSH_KEY)"
+  mkdir -p "$(dirname "$SSH_KEY")" && chmod 700 "$(dirname "$SSH_KEY")"
+  rm -f "$SSH_KEY" "$SSH_KEY.pub"
+  ssh-keygen -q -t ed25519 -N '' -C xmpp-stack-testbed -f "$SSH_KEY"
+}
+
 recipe_hash() {
-  { declare -f build_image; echo "$INCLUDE_PKGS"; } | sha256sum | cut -c1-12
+  { declare -f build_image; echo "$INCLUDE_PKGS"; cat "$SSH_KEY.pub"; } | sha256sum | cut -c1-12
 }
 
 build_image() { # build_image SUITE TAG
@@ -90,6 +102,20 @@ SRC
     /etc/ssl/certs/ca-certificates.crt '/-----BEGIN CERTIFICATE-----/' '{*}'
   rm -f "$root/usr/local/share/ca-certificates-host.crt"
   chroot "$root" update-ca-certificates >/dev/null 2>&1 || true
+  # Molecule reaches each host by ssh (.config/molecule/config.yml): its ProxyCommand runs
+  # testbed-sshd through `docker exec -i`, one sshd on that pipe per connection, kept open by
+  # ssh's ControlMaster, so a task costs a channel instead of a `docker exec` (a runc exec, about
+  # 0.1 s of CPU each). No sshd listens on a port: a scenario that wants one (stack) starts it.
+  systemctl --root="$root" disable ssh.service >/dev/null 2>&1
+  install -d -m 700 "$root/root/.ssh"
+  install -m 600 "$SSH_KEY.pub" "$root/root/.ssh/authorized_keys"
+  cat >"$root/usr/local/sbin/testbed-sshd" <<'SSHD'
+#!/bin/sh
+# The test bed's way in (scripts/testbed.sh): sshd speaking on this stdin/stdout (inetd mode).
+mkdir -p -m 755 /run/sshd
+exec /usr/sbin/sshd -i
+SSHD
+  chmod 755 "$root/usr/local/sbin/testbed-sshd"
   # No getty/udev noise and a clean machine-id for every container.
   : >"$root/etc/machine-id"
   tar --numeric-owner -C "$root" -c . | docker import -c 'CMD ["/sbin/init"]' -c 'ENV container=docker' - "$tag" >/dev/null
@@ -141,12 +167,12 @@ clean() {
   if [ "${1:-}" = "--all" ]; then
     say "removing images and the package cache"
     docker images -q "$IMAGE_REPO" | sort -u | xargs -r docker rmi -f >/dev/null
-    rm -rf /var/cache/xmpp-stack/debs
+    rm -rf /var/cache/xmpp-stack/debs "$(dirname "$SSH_KEY")"
   fi
 }
 
 case "${1:-ensure}" in
-  ensure) ensure_packages; ensure_dockerd; ensure_apt_cache; ensure_images ;;
+  ensure) ensure_packages; ensure_ssh_key; ensure_dockerd; ensure_apt_cache; ensure_images ;;
   clean) shift; if docker info >/dev/null 2>&1; then clean "$@"; fi ;;
   *) echo "usage: $0 ensure|clean [--all]" >&2; exit 2 ;;
 esac

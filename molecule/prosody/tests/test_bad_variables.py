@@ -56,10 +56,13 @@ def refusals(tmp_path_factory):
     count}}, read from the JSON of the run (ansible.posix.json)."""
     scenario = yaml.safe_load(pathlib.Path(os.environ["MOLECULE_FILE"]).read_text(encoding="utf-8"))
     trixie = scenario["provisioner"]["inventory"]["host_vars"]["prosody-trixie"]
+    # How Molecule's inventory reaches prosody-trixie (ansible_host, the connection and its options).
+    molecule_inventory = yaml.safe_load(pathlib.Path(os.environ["MOLECULE_INVENTORY_FILE"]).read_text(encoding="utf-8"))
+    reach = {name: value for name, value in molecule_inventory["all"]["hosts"]["prosody-trixie"].items()
+             if name.startswith("ansible_")}
+    assert reach.get("ansible_host") == "prosody-trixie", reach
     names = {case: "bad-case-%02d" % number for number, case in enumerate(sorted(CASES))}
-    hosts = {names[case]: dict(trixie, ansible_host="prosody-trixie", ansible_connection="community.docker.docker",
-                               prosody_test_bad_vars=CASES[case][0])
-             for case in CASES}
+    hosts = {names[case]: dict(trixie, **reach, prosody_test_bad_vars=CASES[case][0]) for case in CASES}
     inventory = tmp_path_factory.mktemp("bad-cases") / "bad_cases.yml"
     inventory.write_text(yaml.safe_dump({"bad_cases": {"hosts": hosts}}), encoding="utf-8")
     result = run_scenario_playbook("bad_vars.yml", "bad_cases", {}, inventories=(str(inventory),),
