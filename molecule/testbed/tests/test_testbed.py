@@ -51,3 +51,13 @@ def test_unprivileged_user_cannot_open_icmp_sockets(host):
                     "socket.socket(socket.AF_INET, socket.SOCK_DGRAM, socket.IPPROTO_ICMP)\"")
     assert icmp.rc != 0
     assert "Permission denied" in icmp.stderr
+
+
+def test_reached_by_ssh_on_a_docker_exec_pipe(host):
+    """Ansible and testinfra come in by ssh (.config/molecule/config.yml), through sshd on the pipe of
+    a `docker exec` (scripts/testbed.sh): sshd has no socket to name a peer, and no sshd listens."""
+    assert host.backend.NAME == "ssh"
+    assert host.run("printenv SSH_CONNECTION").stdout.split() == ["UNKNOWN", "65535", "UNKNOWN", "65535"]
+    assert not host.service("ssh").is_enabled
+    assert not host.socket("tcp://0.0.0.0:22").is_listening
+    assert not host.socket("tcp://:::22").is_listening
