@@ -53,8 +53,16 @@ def allocate(client, server, username, password, peer, *flags, messages=5):
             "-e", peer, "-r", str(PEER_PORT), "-n", str(messages), "-m", "1", "-c", server]
     if "-S" in flags:
         argv[3:3] = ["-p", "5349"]
-    # turnutils_uclient exits 255 when a permission is refused; ssh keeps 255 for its own
-    # failures (testinfra raises on it), so the client's 255 comes back as 254.
+    return run_uclient(client, argv)
+
+
+def run_uclient(client, argv):
+    """Run argv (a turnutils_uclient command line, list of str) on the testinfra host client.
+
+    turnutils_uclient exits 255 when the server refuses an allocation or a permission; ssh keeps 255
+    for its own failures (testinfra's ssh backend raises RuntimeError on it), so that exit status
+    comes back as 254. Returns testinfra's CommandResult.
+    """
     return client.run(" ".join(shlex.quote(a) for a in argv) + '; s=$?; [ "$s" -ne 255 ] || s=254; exit "$s"')
 
 
