@@ -87,6 +87,7 @@ clean:
 	@scripts/testbed.sh clean
 	@rm -rf .venv .cache artifacts
 
+# Also the machine's venvs (scripts/lib/cached-venv.sh), which every checkout here shares.
 clean-all:
 	@scripts/testbed.sh clean --all
-	@rm -rf .venv .cache artifacts
+	@rm -rf .venv .cache artifacts "$${XMPP_STACK_CACHE:-/var/cache/xmpp-stack}/venvs"

@@ -6,16 +6,12 @@ cd "$(dirname "$0")/.."
 say() { printf '\033[1m[bootstrap]\033[0m %s\n' "$*"; }
 
 PY=${PYTHON:-python3.11}
-stamp=.venv/.requirements.sha256
-want=$(sha256sum requirements.txt | cut -d' ' -f1)
-if [ ! -x .venv/bin/python ] || [ "$(cat "$stamp" 2>/dev/null)" != "$want" ]; then
-  say "creating .venv with the pinned requirements (a few minutes the first time)"
-  "$PY" -m venv .venv
-  .venv/bin/python -m pip install -q --upgrade pip 2>&1 | grep -v '^WARNING: Location' || true
-  .venv/bin/python -m pip install -q -r requirements.txt 2>&1 | grep -v '^WARNING: Location' || true
-  .venv/bin/python -c 'import ansible, molecule, slixmpp, testinfra, passlib' \
-    || { say "the requirements did not install"; exit 1; }
-  echo "$want" >"$stamp"
+# .venv links to the machine's venv for requirements.txt (scripts/lib/cached-venv.sh says why).
+# shellcheck source=scripts/lib/cached-venv.sh
+. scripts/lib/cached-venv.sh
+if ! cached_venv .venv "$PY" requirements.txt 'import ansible, molecule, slixmpp, testinfra, passlib' \
+     | while IFS= read -r line; do say "$line"; done; then
+  say "the venv could not be made"; exit 1
 fi
 
 # Ansible finds this checkout as the collection xmpp.stack through .cache/collections.

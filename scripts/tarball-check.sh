@@ -35,16 +35,14 @@ while read -r pkg; do
   grep -qi "^$pkg==" "$reqs" || { say "$reqs does not pin $pkg of meta/ee-requirements.txt"; exit 1; }
 done < <(sed -n 's/^\([A-Za-z0-9_.-]*\)[<>=].*/\1/p' meta/ee-requirements.txt)
 
-# A second venv, remade only when what it installs changes (like bootstrap.sh's .venv).
-want=$(cat "$reqs" <("$PY" --version) | sha256sum | cut -d' ' -f1)
+# A second venv, in the machine's cache like .venv (scripts/lib/cached-venv.sh).
 venv=.cache/venv-oldest
-if [ "$(cat "$venv/.requirements.sha256" 2>/dev/null)" != "$want" ]; then
-  say "creating $venv: ansible-core $pinned and the controller's Python requirements, no collections"
-  rm -rf "$venv" && "$PY" -m venv "$venv"
-  { "$venv/bin/python" -m pip install -q -r "$reqs" 2>&1; } | { grep -v '^WARNING: Location' || true; }
-  "$venv/bin/ansible" --version >/dev/null || { say "ansible-core $pinned did not install"; exit 1; }
-  echo "$want" >"$venv/.requirements.sha256"
+# shellcheck source=scripts/lib/cached-venv.sh
+. scripts/lib/cached-venv.sh
+if ! cached_venv "$venv" "$PY" "$reqs" 'import ansible' | while IFS= read -r line; do say "$line"; done; then
+  say "the venv of $reqs could not be made"; exit 1
 fi
+"$venv/bin/ansible" --version | grep -q "core $pinned\]" || { say "$venv does not run ansible-core $pinned"; exit 1; }
 
 rm -rf "$work" && mkdir -p "$work/build" "$work/collections/ansible_collections" "$work/harness/ansible_collections/community" "$work/no-roles"
 "$dev/bin/ansible-galaxy" collection build --force --output-path "$work/build" . >/dev/null
