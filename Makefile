@@ -22,17 +22,14 @@ demo:
 	@$(MAKE) --no-print-directory -j2 bootstrap testbed
 	@scripts/demo.sh
 
-# Set-up and gates run two at a time: each is mostly one process on one core. One after another
-# (fresh clone, 2026-12-02) they kept one core of two busy for 4 minutes: the venv 55 s, sanity
-# 58 s, lint 49 s, unit 30 s, docs 10 s, build 7 s, and on a fresh machine the test bed (apt, two
-# debootstraps) about 3 minutes more. The set-up lines carry their own prefixes; --output-sync
-# prints each gate's output whole when it ends. molecule last: its closing line
-# "molecule: N passed, N failed" is the suite's last word.
+# The set-up runs two at a time (the venv beside the test bed: one after another, one core of two
+# was busy for minutes). Then the gates, two at a time at nice 19, beside the scenarios, which
+# leave the cores idle a tenth of their time (scripts/test-all.sh says why and how); its last two
+# lines sum up the gates and the scenarios.
 GATES := sanity lint docs unit build
 test:
 	@$(MAKE) --no-print-directory -j2 bootstrap testbed
-	@$(MAKE) --no-print-directory -j2 --output-sync=target $(GATES)
-	@$(MAKE) --no-print-directory molecule
+	@scripts/test-all.sh $(GATES)
 
 lint: bootstrap
 	@echo "== ansible-lint (production profile) =="

@@ -6,6 +6,7 @@ cd "$(dirname "$0")/.." || exit 1
 jobs=$1; shift
 mkdir -p artifacts/molecule
 for s in "$@"; do rm -f "artifacts/molecule/$s.passed"; done
+rm -f artifacts/molecule/summary.txt
 t0=$SECONDS
 printf '%s\n' "$@" | xargs -P "$jobs" -I{} bash -c \
   'if scripts/molecule-scenario.sh {} > artifacts/molecule/{}.out 2>&1; then
@@ -24,5 +25,6 @@ for s in "${failed[@]}"; do
     grep -E 'fatal:|FAILED!|Error|^\s+msg:|"msg"|^E  ' "$log" | grep -v 'return code was' | cut -c1-400 | tail -12
 done
 echo "molecule took $((SECONDS - t0)) s${failed:+; failed: ${failed[*]}}"
-echo "molecule: ${passed} passed, ${#failed[@]} failed"
+# The last line, kept for scripts/test-all.sh to repeat after the gates' output.
+echo "molecule: ${passed} passed, ${#failed[@]} failed" | tee artifacts/molecule/summary.txt
 [ "$rc" -eq 0 ] && [ ${#failed[@]} -eq 0 ]
