@@ -27,8 +27,9 @@ gates_rc=$?
 # The gates' output, whole, after the scenarios' lines (CI shows the end of the output).
 echo "== gates ($*), run beside the scenarios at nice 19: artifacts/gates.log =="
 cat "$gates_log"
-# make names each failed target in a line "make: *** [Makefile:LINE: TARGET] Error N".
-mapfile -t failed < <(sed -n 's/^make: \*\*\* \[[^]]*: \([a-z-]*\)\] Error.*/\1/p' "$gates_log")
+# make names each failed target in a line "make[LEVEL]: *** [Makefile:LINE: TARGET] Error N"
+# ("make:" at the top level).
+mapfile -t failed < <(sed -n 's/^make\(\[[0-9]*\]\)\{0,1\}: \*\*\* \[[^]]*: \([a-z-]*\)\] Error.*/\2/p' "$gates_log")
 if [ "$gates_rc" -ne 0 ] && [ ${#failed[@]} -eq 0 ]; then
   echo "gates: make exited with status $gates_rc without naming a gate (see above)"
 else
