@@ -42,7 +42,10 @@ venv=.cache/venv-oldest
 if ! cached_venv "$venv" "$PY" "$reqs" 'import ansible' | while IFS= read -r line; do say "$line"; done; then
   say "the venv of $reqs could not be made"; exit 1
 fi
-"$venv/bin/ansible" --version | grep -q "core $pinned\]" || { say "$venv does not run ansible-core $pinned"; exit 1; }
+# The whole output first, then the match: `| grep -q` closed the pipe while ansible was still
+# writing, and ansible failed on the broken pipe.
+version=$("$venv/bin/ansible" --version)
+[[ $version == *"core $pinned]"* ]] || { say "$venv does not run ansible-core $pinned"; exit 1; }
 
 rm -rf "$work" && mkdir -p "$work/build" "$work/collections/ansible_collections" "$work/harness/ansible_collections/community" "$work/no-roles"
 "$dev/bin/ansible-galaxy" collection build --force --output-path "$work/build" . >/dev/null
